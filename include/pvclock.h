@@ -1,0 +1,20 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * pvclock.h - the whole public interface of libpvclock.
+ */
+#ifndef PVCLOCK_H
+#define PVCLOCK_H
+
+#include "pvclock/abi.h"
+#include "pvclock/cpu.h"
+#include "pvclock/error.h"
+#include "pvclock/getcpu.h"
+#include "pvclock/maps.h"
+#include "pvclock/math.h"
+#include "pvclock/read.h"
+#include "pvclock/rseq.h"
+#include "pvclock/source.h"
+#include "pvclock/tsc.h"
+#include "pvclock/vdso_sym.h"
+
+#endif /* PVCLOCK_H */

@@ -1,0 +1,29 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * pvclock/cpu.h - what the processor offers (CPUID), for choosing read paths.
+ */
+#ifndef PVCLOCK_CPU_H
+#define PVCLOCK_CPU_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct pvclock_cpu_features {
+	char vendor[13];          /* "GenuineIntel", "AuthenticAMD", ... */
+	char model[49];           /* brand string, trimmed; "" when absent */
+	bool rdtscp;              /* CPUID 0x80000001 EDX[27] */
+	bool rdpid;               /* CPUID 7.0 ECX[22] */
+	bool invariant_tsc;       /* CPUID 0x80000007 EDX[8] */
+	bool hypervisor;          /* CPUID 1 ECX[31] */
+	char hypervisor_id[13];   /* CPUID 0x40000000 signature, e.g. "KVMKVMKVM" */
+	bool kvm_clocksource2;    /* KVM: MSR_KVM_SYSTEM_TIME_NEW offered */
+	bool kvm_stable_bit;      /* KVM: the host may set PVCLOCK_TSC_STABLE */
+};
+
+/*
+ * pvclock_cpu_features - fill @f from CPUID.  Never fails; features the
+ * processor does not report read false.
+ */
+void pvclock_cpu_features(struct pvclock_cpu_features *f);
+
+#endif /* PVCLOCK_CPU_H */

@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * pvclock/error.h - status codes.  Every call returns PVCLOCK_OK (0) or one
+ * of these negative values; none of them sets errno.
+ */
+#ifndef PVCLOCK_ERROR_H
+#define PVCLOCK_ERROR_H
+
+enum pvclock_status {
+	PVCLOCK_OK = 0,
+	PVCLOCK_EUNSTABLE = -1,    /* TSC_STABLE is clear: vCPU 0's record is not valid for other vCPUs */
+	PVCLOCK_ESTUCK = -2,       /* retry budget spent: the record stayed mid-update (odd or changing version) */
+	PVCLOCK_ECPU = -3,         /* the vCPU number has no slot (beyond the page or the memory given) */
+	PVCLOCK_EINVALID = -4,     /* the record is not initialised (multiplier 0) */
+	PVCLOCK_ENOMIGRATE = -5,   /* the source has no migration counter (kernels other than Linux 4.0-4.2) */
+	PVCLOCK_ENORSEQ = -6,      /* rseq is not registered for this thread and cannot be */
+	PVCLOCK_ENOGETCPU = -7,    /* the getcpu method asked for does not work here */
+	PVCLOCK_ENOPAGE = -8,      /* no pvclock page: not mapped, or the kernel never enabled it */
+	PVCLOCK_EMAPS = -9,        /* /proc/self/maps could not be read or parsed */
+	PVCLOCK_EARG = -10,        /* bad argument */
+	PVCLOCK_ENOTSC = -11,      /* the TSC read mode asked for does not work here */
+};
+
+/*
+ * pvclock_strerror - a short English description of @status; never NULL,
+ * also for values that are not status codes.
+ */
+const char *pvclock_strerror(int status);
+
+#endif /* PVCLOCK_ERROR_H */

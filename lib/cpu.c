@@ -1,0 +1,66 @@
+/* SPDX-License-Identifier: MIT */
+#include <cpuid.h>
+#include <string.h>
+
+#include "pvclock/cpu.h"
+
+static void regs_to_str(char *dst, const unsigned *regs, int n)
+{
+	memcpy(dst, regs, (size_t)n * 4);
+	dst[n * 4] = '\0';
+}
+
+void pvclock_cpu_features(struct pvclock_cpu_features *f)
+{
+	unsigned a, b, c, d, max, maxext, regs[12];
+
+	memset(f, 0, sizeof(*f));
+	if (!__get_cpuid(0, &max, &b, &c, &d))
+		return;
+	regs[0] = b;
+	regs[1] = d;
+	regs[2] = c;
+	regs_to_str(f->vendor, regs, 3);
+
+	__cpuid(1, a, b, c, d);
+	f->hypervisor = (c >> 31) & 1;
+	if (max >= 7) {
+		__cpuid_count(7, 0, a, b, c, d);
+		f->rdpid = (c >> 22) & 1;
+	}
+	__cpuid(0x80000000, maxext, b, c, d);
+	if (maxext >= 0x80000001) {
+		__cpuid(0x80000001, a, b, c, d);
+		f->rdtscp = (d >> 27) & 1;
+	}
+	if (maxext >= 0x80000004) {
+		for (unsigned i = 0; i < 3; i++)
+			__cpuid(0x80000002 + i, regs[4 * i], regs[4 * i + 1], regs[4 * i + 2],
+				regs[4 * i + 3]);
+		regs_to_str(f->model, regs, 12);
+		char *s = f->model;
+		while (*s == ' ')
+			s++;
+		memmove(f->model, s, strlen(s) + 1);
+		for (size_t n = strlen(f->model); n && f->model[n - 1] == ' '; n--)
+			f->model[n - 1] = '\0';
+	}
+	if (maxext >= 0x80000007) {
+		__cpuid(0x80000007, a, b, c, d);
+		f->invariant_tsc = (d >> 8) & 1;
+	}
+	if (f->hypervisor) {
+		unsigned hmax;
+
+		__cpuid(0x40000000, hmax, b, c, d);
+		regs[0] = b;
+		regs[1] = c;
+		regs[2] = d;
+		regs_to_str(f->hypervisor_id, regs, 3);
+		if (strcmp(f->hypervisor_id, "KVMKVMKVM") == 0 && hmax >= 0x40000001) {
+			__cpuid(0x40000001, a, b, c, d);
+			f->kvm_clocksource2 = (a >> 3) & 1;   /* KVM_FEATURE_CLOCKSOURCE2 */
+			f->kvm_stable_bit = (a >> 24) & 1;    /* KVM_FEATURE_CLOCKSOURCE_STABLE_BIT */
+		}
+	}
+}

@@ -1,0 +1,21 @@
+/* SPDX-License-Identifier: MIT */
+#include "pvclock/error.h"
+
+const char *pvclock_strerror(int status)
+{
+	switch (status) {
+	case PVCLOCK_OK: return "success";
+	case PVCLOCK_EUNSTABLE: return "TSC_STABLE is clear: vCPU 0's record does not hold for other vCPUs";
+	case PVCLOCK_ESTUCK: return "record stayed mid-update past the retry bound";
+	case PVCLOCK_ECPU: return "vCPU has no slot in the record array";
+	case PVCLOCK_EINVALID: return "record is not initialised (multiplier 0)";
+	case PVCLOCK_ENOMIGRATE: return "no migration counter in this kernel's records";
+	case PVCLOCK_ENORSEQ: return "rseq is not available to this thread";
+	case PVCLOCK_ENOGETCPU: return "getcpu method does not work here";
+	case PVCLOCK_ENOPAGE: return "no pvclock page mapped (kvm-clock never enabled, or not a KVM/Xen guest)";
+	case PVCLOCK_EMAPS: return "cannot read /proc/self/maps";
+	case PVCLOCK_EARG: return "invalid argument";
+	case PVCLOCK_ENOTSC: return "TSC read mode not supported by this CPU";
+	default: return "unknown pvclock status";
+	}
+}

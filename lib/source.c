@@ -1,0 +1,200 @@
+/* SPDX-License-Identifier: MIT */
+#include <string.h>
+
+#include "pvclock/cpu.h"
+#include "pvclock/error.h"
+#include "pvclock/maps.h"
+#include "pvclock/read.h"
+#include "pvclock/source.h"
+
+const char *pvclock_origin_name(enum pvclock_origin origin)
+{
+	switch (origin) {
+	case PVCLOCK_ORIGIN_VVAR_VCLOCK: return "vvar_vclock";
+	case PVCLOCK_ORIGIN_VVAR: return "vvar";
+	case PVCLOCK_ORIGIN_MEMORY: return "memory";
+	default: return "none";
+	}
+}
+
+int pvclock_record_valid(const struct pvclock_record *rec)
+{
+	return rec->version != 0 && !(rec->version & 1) && rec->tsc_to_system_mul != 0;
+}
+
+int pvclock_source_snapshot(const struct pvclock_source *src, unsigned cpu,
+			    struct pvclock_record *out, uint32_t *migrate_count)
+{
+	const volatile struct pvclock_record *r = pvclock_source_record(src, cpu);
+	const volatile uint32_t *count;
+	uint32_t budget = src->max_retries, v, m = 0;
+
+	if (!r)
+		return PVCLOCK_ECPU;
+	count = (const volatile uint32_t *)((const volatile unsigned char *)r +
+					    PVCLOCK_MIGRATE_COUNT_OFFSET);
+	do {
+		if (budget-- == 0)
+			return PVCLOCK_ESTUCK;
+		v = pvclock_read_begin(r);
+		out->version = r->version;
+		out->pad0 = r->pad0;
+		out->tsc_timestamp = r->tsc_timestamp;
+		out->system_time = r->system_time;
+		out->tsc_to_system_mul = r->tsc_to_system_mul;
+		out->tsc_shift = r->tsc_shift;
+		out->flags = r->flags;
+		out->pad[0] = r->pad[0];
+		out->pad[1] = r->pad[1];
+		if (src->has_migrate_count)
+			m = *count;
+	} while (pvclock_read_retry(r, v));
+	if (migrate_count)
+		*migrate_count = m;
+	return PVCLOCK_OK;
+}
+
+unsigned pvclock_source_count_valid(const struct pvclock_source *src)
+{
+	unsigned n = 0;
+
+	for (unsigned cpu = 0; cpu < src->nr_slots; cpu++) {
+		struct pvclock_record rec;
+
+		if (pvclock_source_snapshot(src, cpu, &rec, NULL) == PVCLOCK_OK &&
+		    pvclock_record_valid(&rec))
+			n++;
+	}
+	return n;
+}
+
+int pvclock_source_set_tsc_mode(struct pvclock_source *src, enum pvclock_tsc_mode mode)
+{
+	struct pvclock_cpu_features f;
+
+	if (!src || (unsigned)mode > PVCLOCK_TSC_UNORDERED)
+		return PVCLOCK_EARG;
+	pvclock_cpu_features(&f);
+	if (mode == PVCLOCK_TSC_AUTO)
+		mode = f.rdtscp ? PVCLOCK_TSC_RDTSCP : PVCLOCK_TSC_LFENCE;
+	else if (mode == PVCLOCK_TSC_RDTSCP && !f.rdtscp)
+		return PVCLOCK_ENOTSC;
+	src->tsc_mode = (uint8_t)mode;
+	return PVCLOCK_OK;
+}
+
+int pvclock_source_set_getcpu(struct pvclock_source *src, enum pvclock_getcpu_method method)
+{
+	int rc;
+
+	if (!src || (unsigned)method >= PVCLOCK_GETCPU_NR_METHODS)
+		return PVCLOCK_EARG;
+	if (method == PVCLOCK_GETCPU_AUTO)
+		method = pvclock_getcpu_best();
+	rc = pvclock_getcpu_probe(method, NULL);
+	if (rc == PVCLOCK_OK)
+		src->getcpu = (uint8_t)method;
+	return rc;
+}
+
+void pvclock_source_set_max_retries(struct pvclock_source *src, uint32_t max_retries)
+{
+	src->max_retries = max_retries ? max_retries : PVCLOCK_DEFAULT_MAX_RETRIES;
+}
+
+static void source_init(struct pvclock_source *src, const void *slots, size_t stride,
+			unsigned nr_slots, enum pvclock_origin origin)
+{
+	memset(src, 0, sizeof(*src));
+	src->slots = slots;
+	src->stride = stride;
+	src->nr_slots = nr_slots;
+	src->origin = (uint8_t)origin;
+	src->max_retries = PVCLOCK_DEFAULT_MAX_RETRIES;
+	pvclock_source_set_tsc_mode(src, PVCLOCK_TSC_AUTO);
+	src->getcpu = PVCLOCK_GETCPU_SYSCALL;
+}
+
+int pvclock_source_open_memory(struct pvclock_source *src, const void *slots, size_t stride,
+			       unsigned nr_slots, unsigned flags)
+{
+	size_t need = sizeof(struct pvclock_record);
+
+	if (flags & PVCLOCK_MEM_MIGRATE_COUNT)
+		need = PVCLOCK_MIGRATE_COUNT_OFFSET + sizeof(uint32_t);
+	if (!src || !slots || nr_slots == 0 || stride < need || (flags & ~PVCLOCK_MEM_MIGRATE_COUNT) ||
+	    ((uintptr_t)slots & 3) || (stride & 3))
+		return PVCLOCK_EARG;
+	source_init(src, slots, stride, nr_slots, PVCLOCK_ORIGIN_MEMORY);
+	src->has_migrate_count = !!(flags & PVCLOCK_MEM_MIGRATE_COUNT);
+	src->nr_valid = pvclock_source_count_valid(src);
+	pvclock_source_set_getcpu(src, PVCLOCK_GETCPU_AUTO);
+	return PVCLOCK_OK;
+}
+
+static int slot_looks_valid(const unsigned char *page, size_t off)
+{
+	struct pvclock_record rec;
+
+	memcpy(&rec, page + off, sizeof(rec));
+	return pvclock_record_valid(&rec);
+}
+
+static int slot_is_zero(const unsigned char *page, size_t off)
+{
+	for (size_t i = 0; i < sizeof(struct pvclock_record); i++)
+		if (page[off + i])
+			return 0;
+	return 1;
+}
+
+static int open_hit(struct pvclock_source *src, const struct pvclock_maps_hit *hit)
+{
+	const unsigned char *page = (const unsigned char *)hit->page;
+	size_t stride = PVCLOCK_SLOT_STRIDE;
+	struct pvclock_record rec0;
+	int rc;
+
+	if (hit->page < hit->start || hit->page + PVCLOCK_PAGE_SIZE > hit->end)
+		return PVCLOCK_ENOPAGE;
+	/* Probing first: touching a page the kernel never enabled raises SIGBUS. */
+	if (pvclock_probe_readable(page, PVCLOCK_PAGE_SIZE) != PVCLOCK_OK)
+		return PVCLOCK_ENOPAGE;
+	/* Kernels built for the Pentium 4 space the slots 128 bytes apart. */
+	if (!slot_looks_valid(page, PVCLOCK_SLOT_STRIDE) && slot_is_zero(page, PVCLOCK_SLOT_STRIDE) &&
+	    slot_looks_valid(page, PVCLOCK_SLOT_STRIDE_P4))
+		stride = PVCLOCK_SLOT_STRIDE_P4;
+	source_init(src, page, stride, PVCLOCK_PAGE_SIZE / stride, hit->origin);
+	src->map_start = hit->start;
+	src->map_end = hit->end;
+	rc = pvclock_source_snapshot(src, 0, &rec0, NULL);
+	if (rc != PVCLOCK_OK)
+		return rc;
+	if (!pvclock_record_valid(&rec0))
+		return PVCLOCK_EINVALID;
+	src->nr_valid = pvclock_source_count_valid(src);
+	pvclock_source_set_getcpu(src, PVCLOCK_GETCPU_AUTO);
+	return PVCLOCK_OK;
+}
+
+int pvclock_source_open_kernel_maps(struct pvclock_source *src, const char *maps_text)
+{
+	struct pvclock_maps_hit hit;
+	int rc;
+
+	if (!src || !maps_text)
+		return PVCLOCK_EARG;
+	rc = pvclock_maps_find(maps_text, &hit);
+	return rc == PVCLOCK_OK ? open_hit(src, &hit) : rc;
+}
+
+int pvclock_source_open_kernel(struct pvclock_source *src)
+{
+	struct pvclock_maps_hit hit;
+	int rc;
+
+	if (!src)
+		return PVCLOCK_EARG;
+	rc = pvclock_maps_find_self(&hit);
+	return rc == PVCLOCK_OK ? open_hit(src, &hit) : rc;
+}

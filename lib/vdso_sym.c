@@ -1,0 +1,128 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * ELF symbol lookup in a mapped image, without libc, so that the freestanding
+ * vDSO can share it.
+ */
+#include <elf.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "pvclock/vdso_sym.h"
+
+static int str_eq(const char *a, const char *b)
+{
+	while (*a && *a == *b) {
+		a++;
+		b++;
+	}
+	return *a == *b;
+}
+
+struct image {
+	uintptr_t bias;
+	const Elf64_Sym *sym;
+	const char *str;
+	const Elf32_Word *hash;      /* DT_HASH */
+	const uint32_t *gnu_hash;    /* DT_GNU_HASH */
+	const Elf64_Half *versym;
+	const Elf64_Verdef *verdef;
+};
+
+static int image_open(const void *ehdr_ptr, struct image *im)
+{
+	const Elf64_Ehdr *eh = ehdr_ptr;
+	const Elf64_Phdr *ph;
+	const Elf64_Dyn *dyn = NULL;
+	int have_load = 0;
+
+	if (!eh || eh->e_ident[EI_MAG0] != ELFMAG0 || eh->e_ident[EI_MAG1] != ELFMAG1 ||
+	    eh->e_ident[EI_MAG2] != ELFMAG2 || eh->e_ident[EI_MAG3] != ELFMAG3 ||
+	    eh->e_ident[EI_CLASS] != ELFCLASS64 || eh->e_machine != EM_X86_64 ||
+	    eh->e_phentsize != sizeof(Elf64_Phdr))
+		return 0;
+	ph = (const Elf64_Phdr *)((const char *)eh + eh->e_phoff);
+	*im = (struct image){ 0 };
+	for (int i = 0; i < eh->e_phnum; i++) {
+		if (ph[i].p_type == PT_LOAD && !have_load) {
+			im->bias = (uintptr_t)eh + ph[i].p_offset - ph[i].p_vaddr;
+			have_load = 1;
+		} else if (ph[i].p_type == PT_DYNAMIC) {
+			dyn = (const Elf64_Dyn *)((const char *)eh + ph[i].p_offset);
+		}
+	}
+	if (!have_load || !dyn)
+		return 0;
+	for (; dyn->d_tag != DT_NULL; dyn++) {
+		const void *p = (const void *)(im->bias + dyn->d_un.d_ptr);
+
+		switch (dyn->d_tag) {
+		case DT_SYMTAB: im->sym = p; break;
+		case DT_STRTAB: im->str = p; break;
+		case DT_HASH: im->hash = p; break;
+		case DT_GNU_HASH: im->gnu_hash = p; break;
+		case DT_VERSYM: im->versym = p; break;
+		case DT_VERDEF: im->verdef = p; break;
+		default: break;
+		}
+	}
+	return im->sym && im->str && (im->hash || im->gnu_hash);
+}
+
+static int version_matches(const struct image *im, size_t i, const char *version)
+{
+	const Elf64_Verdef *d = im->verdef;
+	Elf64_Half want;
+
+	if (!version || !im->versym || !d)
+		return 1;
+	want = im->versym[i] & 0x7fff;
+	for (;;) {
+		if (!(d->vd_flags & VER_FLG_BASE) && (d->vd_ndx & 0x7fff) == want) {
+			const Elf64_Verdaux *aux = (const void *)((const char *)d + d->vd_aux);
+
+			return str_eq(im->str + aux->vda_name, version);
+		}
+		if (!d->vd_next)
+			return 0;
+		d = (const void *)((const char *)d + d->vd_next);
+	}
+}
+
+static size_t gnu_hash_count(const uint32_t *gh)
+{
+	uint32_t nbuckets = gh[0], symoffset = gh[1], bloom = gh[2];
+	const uint32_t *buckets = gh + 4 + bloom * 2;   /* 64-bit bloom words */
+	const uint32_t *chain = buckets + nbuckets;
+	uint32_t last = 0;
+
+	for (uint32_t b = 0; b < nbuckets; b++)
+		if (buckets[b] > last)
+			last = buckets[b];
+	if (last < symoffset)
+		return symoffset;
+	while (!(chain[last - symoffset] & 1))
+		last++;
+	return (size_t)last + 1;
+}
+
+void *pvclock_elf_lookup(const void *ehdr, const char *name, const char *version)
+{
+	struct image im;
+	size_t nsyms;
+
+	if (!name || !image_open(ehdr, &im))
+		return NULL;
+	nsyms = im.hash ? im.hash[1] : gnu_hash_count(im.gnu_hash);
+	for (size_t i = 1; i < nsyms; i++) {
+		const Elf64_Sym *s = &im.sym[i];
+		unsigned type = ELF64_ST_TYPE(s->st_info), bind = ELF64_ST_BIND(s->st_info);
+
+		if ((type != STT_FUNC && type != STT_NOTYPE && type != STT_OBJECT) ||
+		    (bind != STB_GLOBAL && bind != STB_WEAK) || s->st_shndx == SHN_UNDEF)
+			continue;
+		if (!str_eq(im.str + s->st_name, name) || !version_matches(&im, i, version))
+			continue;
+		return (void *)(im.bias + s->st_value);
+	}
+	return NULL;
+}
