@@ -1,0 +1,163 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * pvclock-info - what this machine offers for reading the pvclock: where the
+ * page is, every vCPU's record, the kernel's clocksource, which getcpu
+ * methods work, and the pvclock time next to the kernel's clocks.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "pvclock.h"
+
+#define CS_DIR "/sys/devices/system/clocksource/clocksource0/"
+
+static void print_file_line(const char *label, const char *path)
+{
+	char buf[256] = "";
+	FILE *f = fopen(path, "r");
+
+	if (f) {
+		if (!fgets(buf, sizeof(buf), f))
+			buf[0] = '\0';
+		fclose(f);
+	}
+	buf[strcspn(buf, "\n")] = '\0';
+	printf("%-22s %s\n", label, f ? buf : "(unreadable)");
+}
+
+static const char *flag_names(uint8_t flags, char *buf, size_t size)
+{
+	static const char *const names[] = { "TSC_STABLE", "GUEST_STOPPED", "COUNTS_FROM_ZERO" };
+	size_t len = 0;
+
+	buf[0] = '\0';
+	for (unsigned bit = 0; bit < 8; bit++) {
+		if (!(flags & (1u << bit)))
+			continue;
+		len += (size_t)snprintf(buf + len, size - len, "%s%s", len ? "|" : "",
+					bit < 3 ? names[bit] : "?");
+		if (bit >= 3)
+			len += (size_t)snprintf(buf + len, size - len, "bit%u", bit);
+		if (len >= size)
+			break;
+	}
+	return len ? buf : "-";
+}
+
+static uint64_t timespec_ns(clockid_t id)
+{
+	struct timespec ts;
+
+	clock_gettime(id, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static void print_machine(void)
+{
+	struct pvclock_cpu_features f;
+
+	pvclock_cpu_features(&f);
+	printf("%-22s %s (%s)\n", "cpu", f.model[0] ? f.model : "?", f.vendor);
+	printf("%-22s %s%s\n", "hypervisor", f.hypervisor ? f.hypervisor_id : "none",
+	       f.kvm_clocksource2 ? (f.kvm_stable_bit ? " (kvmclock, stable bit offered)" : " (kvmclock)")
+				  : "");
+	printf("%-22s rdtscp=%s rdpid=%s invariant_tsc=%s\n", "tsc features",
+	       f.rdtscp ? "yes" : "no", f.rdpid ? "yes" : "no", f.invariant_tsc ? "yes" : "no");
+	print_file_line("clocksource", CS_DIR "current_clocksource");
+	print_file_line("clocksources available", CS_DIR "available_clocksource");
+}
+
+static void print_getcpu(void)
+{
+	static const char *const owners[] = { "none", "libc", "pvclock" };
+
+	printf("\ngetcpu methods\n");
+	for (int m = PVCLOCK_GETCPU_RDPID; m < PVCLOCK_GETCPU_NR_METHODS; m++) {
+		const char *why = NULL;
+		int rc = pvclock_getcpu_probe((enum pvclock_getcpu_method)m, &why);
+
+		printf("  %-8s %s%s%s\n", pvclock_getcpu_name((enum pvclock_getcpu_method)m),
+		       rc == PVCLOCK_OK ? "works" : "unavailable", why ? ": " : "", why ? why : "");
+	}
+	printf("  rseq area registered by %s\n", owners[pvclock_rseq_owner()]);
+}
+
+static void print_records(const struct pvclock_source *src)
+{
+	char fl[64];
+
+	printf("\n%-4s %10s %-18s %10s %5s %10s %20s %20s\n", "vcpu", "version", "flags", "mul",
+	       "shift", "tsc_khz", "tsc_timestamp", "system_time");
+	for (unsigned cpu = 0; cpu < src->nr_slots; cpu++) {
+		struct pvclock_record r;
+		uint32_t mc = 0;
+		int rc = pvclock_source_snapshot(src, cpu, &r, &mc);
+
+		if (rc != PVCLOCK_OK) {
+			printf("%-4u %s\n", cpu, pvclock_strerror(rc));
+			continue;
+		}
+		if (!pvclock_record_valid(&r))
+			continue;
+		printf("%-4u %10u %-18s %10u %5d %10llu %20llu %20llu", cpu, r.version,
+		       flag_names(r.flags, fl, sizeof(fl)), r.tsc_to_system_mul, r.tsc_shift,
+		       (unsigned long long)pvclock_tsc_khz(r.tsc_to_system_mul, r.tsc_shift),
+		       (unsigned long long)r.tsc_timestamp, (unsigned long long)r.system_time);
+		if (src->has_migrate_count)
+			printf(" migrate_count=%u", mc);
+		printf("\n");
+	}
+}
+
+static void print_times(const struct pvclock_source *src)
+{
+	printf("\n%-8s %-24s %20s %20s %16s\n", "protocol", "result", "pvclock ns", "MONOTONIC_RAW ns",
+	       "pvclock - RAW");
+	for (int p = 0; p < PVCLOCK_PROTO_NR; p++) {
+		struct pvclock_time t;
+		char res[32];
+		uint64_t raw = timespec_ns(CLOCK_MONOTONIC_RAW);
+		int rc = pvclock_read(src, (enum pvclock_protocol)p, &t);
+
+		if (rc != PVCLOCK_OK) {
+			printf("%-8s %s\n", pvclock_protocol_name((enum pvclock_protocol)p),
+			       pvclock_strerror(rc));
+			continue;
+		}
+		snprintf(res, sizeof(res), "ok, vCPU %u's record", t.cpu);
+		printf("%-8s %-24s %20llu %20llu %16lld\n",
+		       pvclock_protocol_name((enum pvclock_protocol)p), res, (unsigned long long)t.ns,
+		       (unsigned long long)raw, (long long)(t.ns - raw));
+	}
+}
+
+int main(int argc, char **argv)
+{
+	struct pvclock_source src;
+	int rc;
+
+	if (argc > 1) {
+		fprintf(stderr, "usage: %s\n(prints this machine's pvclock records and read paths)\n",
+			argv[0]);
+		return strcmp(argv[1], "-h") && strcmp(argv[1], "--help") ? 2 : 0;
+	}
+	print_machine();
+	rc = pvclock_source_open_kernel(&src);
+	if (rc != PVCLOCK_OK) {
+		print_getcpu();
+		fprintf(stderr, "pvclock-info: no pvclock: %s\n", pvclock_strerror(rc));
+		return 1;
+	}
+	printf("%-22s [%s] %#lx-%#lx, page %p, %u-byte slots, %u of %u valid\n", "pvclock page",
+	       pvclock_origin_name((enum pvclock_origin)src.origin), (unsigned long)src.map_start,
+	       (unsigned long)src.map_end, (const void *)src.slots, (unsigned)src.stride, src.nr_valid,
+	       src.nr_slots);
+	printf("%-22s tsc=%s getcpu=%s\n", "read paths chosen",
+	       src.tsc_mode == PVCLOCK_TSC_RDTSCP ? "rdtscp" : "lfence;rdtsc",
+	       pvclock_getcpu_name((enum pvclock_getcpu_method)src.getcpu));
+	print_getcpu();
+	print_records(&src);
+	print_times(&src);
+	return 0;
+}
