@@ -68,6 +68,26 @@ unsigned pvclock_source_count_valid(const struct pvclock_source *src)
 	return n;
 }
 
+int pvclock_source_info(const struct pvclock_source *src, struct pvclock_source_info *info)
+{
+	struct pvclock_record rec0;
+	int rc;
+
+	if (!src || !info || !src->slots)
+		return PVCLOCK_EARG;
+	rc = pvclock_source_snapshot(src, 0, &rec0, NULL);
+	if (rc != PVCLOCK_OK)
+		return rc;
+	info->origin = (enum pvclock_origin)src->origin;
+	info->nr_slots = src->nr_slots;
+	info->nr_valid = pvclock_source_count_valid(src);
+	info->stride = src->stride;
+	info->has_migrate_count = src->has_migrate_count;
+	info->flags = rec0.flags;
+	info->tsc_khz = pvclock_tsc_khz(rec0.tsc_to_system_mul, rec0.tsc_shift);
+	return pvclock_record_valid(&rec0) ? PVCLOCK_OK : PVCLOCK_EINVALID;
+}
+
 int pvclock_source_set_tsc_mode(struct pvclock_source *src, enum pvclock_tsc_mode mode)
 {
 	struct pvclock_cpu_features f;

@@ -115,6 +115,25 @@ int pvclock_record_valid(const struct pvclock_record *rec);
 /* pvclock_source_count_valid - how many slots hold a valid record now. */
 unsigned pvclock_source_count_valid(const struct pvclock_source *src);
 
+/* struct pvclock_source_info - what a source reports about itself. */
+struct pvclock_source_info {
+	enum pvclock_origin origin;
+	uint32_t nr_slots;        /* slots that may be indexed */
+	uint32_t nr_valid;        /* slots holding a valid record now */
+	uint64_t stride;
+	int has_migrate_count;
+	uint8_t flags;            /* vCPU 0's flags */
+	uint64_t tsc_khz;         /* implied by vCPU 0's (mul, shift) */
+};
+
+/*
+ * pvclock_source_info - fill @info from vCPU 0's record (read under the
+ * version protocol) and a fresh count of valid slots.  Returns PVCLOCK_OK,
+ * PVCLOCK_EARG, PVCLOCK_ESTUCK or PVCLOCK_EINVALID (vCPU 0 not initialised;
+ * @info is still filled).
+ */
+int pvclock_source_info(const struct pvclock_source *src, struct pvclock_source_info *info);
+
 /* pvclock_origin_name - "vvar_vclock", "vvar", "memory" or "none". */
 const char *pvclock_origin_name(enum pvclock_origin origin);
 
