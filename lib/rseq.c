@@ -29,13 +29,18 @@ static __thread unsigned char owner;
 static int register_own(void)
 {
 	long ret;
-	register long r10 __asm__("r10") = PVCLOCK_RSEQ_SIG;
 
-	__asm__ __volatile__("syscall"
+	/*
+	 * The signature goes into r10 inside the asm: a register variable set
+	 * outside it does not survive the TLS address lookup (a call) that
+	 * the compiler may place between the two.
+	 */
+	__asm__ __volatile__("movl %[sig], %%r10d\n\t"
+			     "syscall"
 			     : "=a"(ret)
 			     : "0"((long)__NR_rseq), "D"(&own_area), "S"((long)sizeof(own_area)),
-			       "d"(0L), "r"(r10)
-			     : "rcx", "r11", "memory");
+			       "d"(0L), [sig] "i"(PVCLOCK_RSEQ_SIG)
+			     : "rcx", "r10", "r11", "memory");
 	/* -EBUSY: this area was registered already (a signal handler raced us). */
 	return ret == 0 || (ret == -EBUSY && (int32_t)own_area.cpu_id >= 0);
 }

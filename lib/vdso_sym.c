@@ -33,6 +33,7 @@ static int image_open(const void *ehdr_ptr, struct image *im)
 	const Elf64_Ehdr *eh = ehdr_ptr;
 	const Elf64_Phdr *ph;
 	const Elf64_Dyn *dyn = NULL;
+	const Elf64_Phdr *dyn_ph = NULL;
 	int have_load = 0;
 
 	if (!eh || eh->e_ident[EI_MAG0] != ELFMAG0 || eh->e_ident[EI_MAG1] != ELFMAG1 ||
@@ -47,13 +48,17 @@ static int image_open(const void *ehdr_ptr, struct image *im)
 			im->bias = (uintptr_t)eh + ph[i].p_offset - ph[i].p_vaddr;
 			have_load = 1;
 		} else if (ph[i].p_type == PT_DYNAMIC) {
-			dyn = (const Elf64_Dyn *)((const char *)eh + ph[i].p_offset);
+			dyn_ph = &ph[i];
 		}
 	}
-	if (!have_load || !dyn)
+	if (!have_load || !dyn_ph)
 		return 0;
+	/* By address, not file offset: in loaded libraries the two differ. */
+	dyn = (const Elf64_Dyn *)(im->bias + dyn_ph->p_vaddr);
 	for (; dyn->d_tag != DT_NULL; dyn++) {
-		const void *p = (const void *)(im->bias + dyn->d_un.d_ptr);
+		/* glibc's loader rewrites the addresses in .dynamic to absolute ones. */
+		uintptr_t a = dyn->d_un.d_ptr;
+		const void *p = (const void *)(a >= im->bias ? a : im->bias + a);
 
 		switch (dyn->d_tag) {
 		case DT_SYMTAB: im->sym = p; break;

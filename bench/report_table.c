@@ -1,0 +1,161 @@
+/* SPDX-License-Identifier: MIT */
+/* The human table: environment, speed, latency, scaling, quality, targets. */
+#include <string.h>
+
+#include "report.h"
+
+static const char *yes_no(int v)
+{
+	return v ? "yes" : "no";
+}
+
+static void env_header(FILE *f, const struct cb_report *r)
+{
+	const struct cb_env *e = &r->env;
+
+	fprintf(f, "clockbench: mode %s, %u repetitions of %.3g ms, %u threads, %.1f s\n", r->mode,
+		r->reps, r->sample_ms, r->threads, r->duration_s);
+	fprintf(f, "cpu        %s (%s), %u vCPUs, hypervisor %s, rdtscp %s, rdpid %s, invariant TSC %s\n",
+		*e->model ? e->model : "unknown model", e->vendor, e->vcpus,
+		*e->hypervisor ? e->hypervisor : "none", yes_no(e->rdtscp), yes_no(e->rdpid),
+		yes_no(e->invariant_tsc));
+	fprintf(f, "kernel     %s, clocksource %s, %s\n", e->kernel, e->clocksource, e->libc);
+	if (e->page_rc == PVCLOCK_OK)
+		fprintf(f, "pvclock    page in [%s] at %#lx, %u valid slots, TSC_STABLE %s\n",
+			e->page_origin, (unsigned long)e->page_addr, e->valid_slots,
+			e->stable ? "set" : "clear");
+	else
+		fprintf(f, "pvclock    no page: %s\n", pvclock_strerror(e->page_rc));
+	fprintf(f, "tsc        %.0f kHz (%s)\n", e->tsc_khz, e->tsc_khz_source);
+	fprintf(f, "rseq       %s\ngetcpu    ", e->rseq);
+	for (int m = PVCLOCK_GETCPU_RDPID; m < PVCLOCK_GETCPU_NR_METHODS; m++)
+		fprintf(f, " %s:%s", pvclock_getcpu_name((enum pvclock_getcpu_method)m),
+			e->getcpu_ok[m] ? "ok" : "no");
+	fprintf(f, "\ntimer      lfence;rdtsc;lfence .. lfence;rdtsc costs %.1f ticks (%.1f ns), "
+		"subtracted from latencies (batches of %u reads)\n\n",
+		r->timer_ticks, r->timer_ns, r->lat_batch);
+}
+
+static void speed(FILE *f, const struct cb_report *r)
+{
+	const char *group = "";
+
+	fprintf(f, "%-22s %8s %17s %7s %8s %7s %7s %7s %8s %7s %6s %6s  %s\n", "path", "ns/call",
+		"(min..max)", "ticks", "chain ns", "p50", "p99", "p99.9", "max", "xlfence", "xvdso",
+		"xthrd", "sequence");
+	for (size_t i = 0; i < r->nrows; i++) {
+		const struct cb_row *w = &r->rows[i];
+
+		if (strcmp(group, w->group)) {
+			group = w->group;
+			fprintf(f, "-- %s\n", group);
+		}
+		if (!w->available) {
+			fprintf(f, "%-22s unavailable: %s\n", w->id, w->why);
+			continue;
+		}
+		fprintf(f, "%-22s %8.2f (%6.2f..%7.2f) %7.1f %8.2f %7.1f %7.1f %7.1f %8.0f %7.3f %6.3f ",
+			w->id, w->ns.median, w->ns.min, w->ns.max, w->ticks, w->chain_ns.median,
+			w->lat_ns[CB_P50], w->lat_ns[CB_P99], w->lat_ns[CB_P999], w->lat_ns[CB_PMAX],
+			w->vs_lfence, w->vs_vdso);
+		if (w->nthreads > 1)
+			fprintf(f, "%6.3f", w->scaling);
+		else
+			fprintf(f, "%6s", "-");
+		fprintf(f, "  %s%s", w->sequence, (w->flags & CB_SIMULATED) ? " [simulated host]" : "");
+		if (w->errors)
+			fprintf(f, " [%llu failed reads: %s]", (unsigned long long)w->errors,
+				pvclock_strerror(w->status));
+		fputc('\n', f);
+	}
+	fprintf(f, "\nns/call: median of %u throughput samples; chain: each read fed by the last "
+		"result (floors and getcpu rows have no input to feed);\nlatency percentiles per call "
+		"from %zu batches; xlfence, xvdso: median ratio to lfence_rdtsc and vdso_monotonic; "
+		"xthrd: worst per-thread cost on %u threads / one thread.\n\n",
+		r->reps, r->lat_samples, r->threads);
+}
+
+static void quality(FILE *f, const struct cb_report *r)
+{
+	fprintf(f, "%-22s %10s %7s %10s %8s %11s %9s %9s %9s %9s\n", "clock quality", "reads", "warps",
+		"worst ns", "stalls", "offset raw", "drift ns", "raw ppm", "mono ppm", "+-ns");
+	for (size_t i = 0; i < r->nrows; i++) {
+		const struct cb_row *w = &r->rows[i];
+
+		if (!w->have_warp && !w->have_drift)
+			continue;
+		fprintf(f, "%-22s", w->id);
+		if (w->have_warp)
+			fprintf(f, " %10llu %7llu %10.1f %8llu", (unsigned long long)w->warp.reads,
+				(unsigned long long)w->warp.warps, w->warp_worst_ns,
+				(unsigned long long)w->warp.stalls);
+		else
+			fprintf(f, " %10s %7s %10s %8s", "-", "-", "-", "-");
+		if (w->have_drift)
+			fprintf(f, " %11.0f %9.1f %9.3f %9.3f %9.0f\n", w->raw_offset_ns, w->raw_drift_ns,
+				w->raw_drift_ppm, w->mono_drift_ppm, w->drift_uncertainty_ns);
+		else
+			fprintf(f, "\n");
+	}
+	fprintf(f, "warps: reads earlier than the value another thread published just before "
+		"(%u threads, %.3g s per path); offset and drift against CLOCK_MONOTONIC_RAW "
+		"(and CLOCK_MONOTONIC) from the start of the run to its end.\n",
+		r->threads, r->warp_seconds);
+	if (r->have_rate)
+		fprintf(f, "rate       record %.9f ns/tick, kernel (MONOTONIC_RAW over TSC) %.9f "
+			"ns/tick: record %+.3f ppm\n", r->record_ns_per_tick, r->kernel_ns_per_tick,
+			r->rate_mismatch_ppm);
+	fprintf(f, "\n");
+}
+
+static void storm(FILE *f, const struct cb_report *r)
+{
+	if (!r->storm_ran) {
+		fprintf(f, "update storm: not run%s%s\n\n", r->storm_why ? ": " : "",
+			r->storm_why ? r->storm_why : "");
+		return;
+	}
+	fprintf(f, "update storm: simulated host rewriting every record, %u ns pause, %.0f rewrites/s\n",
+		r->storm_update_ns, r->storm_updates_per_s);
+	for (size_t i = 0; i < r->nstorm; i++) {
+		const struct cb_storm_row *s = &r->storm[i];
+
+		fprintf(f, "  %-22s quiet %7.2f ns  storm %7.2f ns  (x%.2f)", s->id, s->quiet_ns,
+			s->storm_ns, cb_ratio(s->storm_ns, s->quiet_ns));
+		if (s->errors)
+			fprintf(f, "  %llu failed reads (%s)", (unsigned long long)s->errors,
+				pvclock_strerror(s->status));
+		fputc('\n', f);
+	}
+	fprintf(f, "\n");
+}
+
+static void targets(FILE *f, const struct cb_report *r)
+{
+	const struct cb_row *floor_row;
+
+	fprintf(f, "targets (this run)\n");
+	if (r->free_worst_id)
+		fprintf(f, "  getcpu-free pvclock reads <= 1.05x lfence_rdtsc: worst %s %.3fx  %s\n",
+			r->free_worst_id, r->free_worst_ratio, r->free_worst_ratio <= 1.05 ? "met" : "MISSED");
+	if (r->getcpu_best_id)
+		fprintf(f, "  best getcpu-based per-vCPU read <= 1.10x: %s %.3fx  %s\n", r->getcpu_best_id,
+			r->getcpu_best_ratio, r->getcpu_best_ratio <= 1.10 ? "met" : "MISSED");
+	if (r->scaling_worst_id)
+		fprintf(f, "  per-thread cost on %u threads <= 1.05x single: worst %s %.3fx  %s\n",
+			r->threads, r->scaling_worst_id, r->scaling_worst,
+			r->scaling_worst <= 1.05 ? "met" : "MISSED");
+	floor_row = cb_report_row(r, "rdtsc");
+	if (floor_row && floor_row->nthreads > 1 && floor_row->scaling > 1.05)
+		fprintf(f, "  note: bare rdtsc, which touches no memory, scales %.3fx itself: the vCPUs "
+			"share a physical core or host CPU time\n", floor_row->scaling);
+}
+
+void cb_write_table(FILE *f, const struct cb_report *r)
+{
+	env_header(f, r);
+	speed(f, r);
+	quality(f, r);
+	storm(f, r);
+	targets(f, r);
+}

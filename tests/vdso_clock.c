@@ -1,0 +1,499 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The drop-in clock functions against the kernel: bracketing, monotonicity
+ * across threads, delegation and errors, signal handlers, fork, start-up
+ * before main, a time namespace, and kvm-clock mode on a simulated
+ * time-data page with stable and skewed per-vCPU records.
+ */
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <sys/time.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "pvclock/vdso_sym.h"
+#include "../vdso/testhook.h"
+#include "vdso_sim.h"
+
+int __vdso_clock_gettime(long clk, struct timespec *ts);
+int __vdso_gettimeofday(struct timeval *tv, void *tz);
+long __vdso_time(long *t);
+int __vdso_clock_getres(long clk, struct timespec *ts);
+long __vdso_getcpu(unsigned *cpu, unsigned *node, void *cache);
+
+typedef int (*gettime_fn)(long, struct timespec *);
+
+static const long served_clocks[] = {
+	CLOCK_REALTIME, CLOCK_MONOTONIC, CLOCK_MONOTONIC_RAW, CLOCK_BOOTTIME, CLOCK_TAI,
+};
+#define NR_SERVED (sizeof(served_clocks) / sizeof(served_clocks[0]))
+
+static int64_t ns_of(struct timespec t)
+{
+	return (int64_t)t.tv_sec * 1000000000ll + t.tv_nsec;
+}
+
+static long sys_gettime(long clk, struct timespec *ts)
+{
+	long r = syscall(SYS_clock_gettime, clk, ts);
+
+	return r < 0 ? -errno : r;
+}
+
+static int64_t sys_ns(long clk)
+{
+	struct timespec ts;
+
+	sys_gettime(clk, &ts);
+	return ns_of(ts);
+}
+
+static gettime_fn kernel_vdso_gettime(void)
+{
+	return (gettime_fn)pvclock_kernel_vdso_sym("__vdso_clock_gettime");
+}
+
+static void need_served(void)
+{
+	if (!pvclock_vdso_test_served())
+		cr_skip_test("the kernel's time data is not served here (layout other than Linux "
+			     "6.15+, a clocksource without vDSO support, or PVCLOCK_VDSO=off): "
+			     "every clock is delegated");
+}
+
+static int pin_to(unsigned cpu)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	return sched_setaffinity(0, sizeof(set), &set);
+}
+
+static int cpus_usable(void)
+{
+	cpu_set_t set;
+
+	if (sched_getaffinity(0, sizeof(set), &set) != 0)
+		return 1;
+	return CPU_ISSET(0, &set) && CPU_ISSET(1, &set) ? 2 : 1;
+}
+
+/* --- against the running kernel ------------------------------------------------ */
+
+Test(vdso_kernel, bracket_1e6_per_served_clock, .timeout = 300)
+{
+	gettime_fn kernel = kernel_vdso_gettime();
+
+	need_served();
+	if (!kernel)
+		cr_skip_test("the process has no kernel vDSO to compare with");
+	for (unsigned i = 0; i < NR_SERVED; i++) {
+		long clk = served_clocks[i], violations = 0, bad_nsec = 0;
+
+		for (int n = 0; n < 1000000; n++) {
+			struct timespec a, b, c;
+
+			kernel(clk, &a);
+			__vdso_clock_gettime(clk, &b);
+			kernel(clk, &c);
+			if (ns_of(b) < ns_of(a) || ns_of(b) > ns_of(c))
+				violations++;
+			if (b.tv_nsec < 0 || b.tv_nsec >= 1000000000l)
+				bad_nsec++;
+		}
+		cr_expect_eq(violations, 0, "clock %ld: %ld of 10^6 values outside [kernel before, kernel after]",
+			     clk, violations);
+		cr_expect_eq(bad_nsec, 0, "clock %ld: %ld values with tv_nsec out of range", clk, bad_nsec);
+	}
+}
+
+Test(vdso_kernel, delegated_clocks_match_kernel)
+{
+	static const long ids[] = {
+		CLOCK_REALTIME_COARSE, CLOCK_MONOTONIC_COARSE, CLOCK_PROCESS_CPUTIME_ID,
+		CLOCK_THREAD_CPUTIME_ID, CLOCK_REALTIME_ALARM, CLOCK_BOOTTIME_ALARM,
+	};
+
+	for (unsigned i = 0; i < sizeof(ids) / sizeof(ids[0]); i++) {
+		struct timespec a, b, c;
+		long ra = sys_gettime(ids[i], &a);
+		long rb = __vdso_clock_gettime(ids[i], &b);
+		long rc = sys_gettime(ids[i], &c);
+
+		cr_assert_eq(rb, ra, "clock %ld: %ld, kernel %ld", ids[i], rb, ra);
+		if (rb == 0 && ids[i] != CLOCK_THREAD_CPUTIME_ID && ids[i] != CLOCK_PROCESS_CPUTIME_ID)
+			cr_expect(ns_of(a) <= ns_of(b) && ns_of(b) <= ns_of(c), "clock %ld outside bracket", ids[i]);
+		(void)rc;
+	}
+}
+
+Test(vdso_kernel, invalid_ids_and_null_like_the_system_call)
+{
+	static const long ids[] = { 12, 13, 16, 23, 24, 100, 0x7fffffff, -1, -6, -100 };
+	gettime_fn kernel_getres = (gettime_fn)pvclock_kernel_vdso_sym("__vdso_clock_getres");
+	struct timespec ts;
+
+	for (unsigned i = 0; i < sizeof(ids) / sizeof(ids[0]); i++) {
+		long k = sys_gettime(ids[i], &ts), kr;
+
+		cr_expect_eq(__vdso_clock_gettime(ids[i], &ts), k, "clock id %ld: kernel says %ld", ids[i], k);
+		/* The kernel's own vDSO and system call may differ here (auxiliary clock ids); follow the vDSO. */
+		if (kernel_getres)
+			kr = kernel_getres(ids[i], &ts);
+		else
+			kr = syscall(SYS_clock_getres, ids[i], &ts) < 0 ? -errno : 0;
+		cr_expect_eq(__vdso_clock_getres(ids[i], &ts), kr, "clock_getres id %ld: kernel says %ld", ids[i], kr);
+	}
+	cr_expect_eq(sys_gettime(CLOCK_MONOTONIC, NULL), -EFAULT, "the system call's answer for NULL");
+	for (unsigned i = 0; i < NR_SERVED; i++)
+		cr_expect_eq(__vdso_clock_gettime(served_clocks[i], NULL), -EFAULT,
+			     "clock %ld with NULL: -EFAULT as the system call", served_clocks[i]);
+	cr_expect_eq(__vdso_clock_gettime(CLOCK_MONOTONIC_COARSE, NULL), -EFAULT);
+}
+
+Test(vdso_kernel, gettimeofday_time_getres_getcpu)
+{
+	struct timeval tv;
+	struct timezone tz;
+	struct timespec a, c, r, kr;
+	unsigned cpu = ~0u, node = ~0u;
+	long t;
+
+	sys_gettime(CLOCK_REALTIME, &a);
+	cr_assert_eq(__vdso_gettimeofday(&tv, NULL), 0);
+	sys_gettime(CLOCK_REALTIME, &c);
+	cr_expect(tv.tv_usec >= 0 && tv.tv_usec < 1000000);
+	cr_expect((int64_t)tv.tv_sec * 1000000 + tv.tv_usec >= ns_of(a) / 1000 &&
+		  (int64_t)tv.tv_sec * 1000000 + tv.tv_usec <= ns_of(c) / 1000, "gettimeofday outside bracket");
+	cr_expect_eq(__vdso_gettimeofday(&tv, &tz), 0, "with a timezone");
+	cr_expect_eq(__vdso_gettimeofday(NULL, NULL), 0);
+
+	a.tv_sec = syscall(SYS_time, NULL);
+	t = __vdso_time(NULL);
+	c.tv_sec = syscall(SYS_time, NULL);
+	cr_expect(t >= a.tv_sec && t <= c.tv_sec, "time() %ld outside [%ld, %ld]", t, (long)a.tv_sec, (long)c.tv_sec);
+
+	for (unsigned i = 0; i < NR_SERVED; i++) {
+		cr_expect_eq(__vdso_clock_getres(served_clocks[i], &r), 0);
+		syscall(SYS_clock_getres, served_clocks[i], &kr);
+		cr_expect(r.tv_sec == kr.tv_sec && r.tv_nsec == kr.tv_nsec, "resolution of clock %ld", served_clocks[i]);
+	}
+	cr_expect_eq(__vdso_getcpu(&cpu, &node, NULL), 0);
+	cr_expect(cpu < (unsigned)sysconf(_SC_NPROCESSORS_CONF), "cpu %u", cpu);
+}
+
+/* --- monotonic across threads ---------------------------------------------------- */
+
+struct warp {
+	pthread_mutex_t lock;
+	long clk;
+	int64_t last;
+	long warps, reads;
+	int iterations;
+	int migrate;
+};
+
+static void *warp_thread(void *arg)
+{
+	struct warp *w = arg;
+	int ncpu = cpus_usable();
+
+	for (int i = 0; i < w->iterations; i++) {
+		struct timespec ts;
+
+		if (w->migrate && ncpu > 1 && i % 1000 == 0)
+			pin_to((unsigned)(i / 1000) % 2);
+		/* Reading inside the lock orders every read after the previous one. */
+		pthread_mutex_lock(&w->lock);
+		__vdso_clock_gettime(w->clk, &ts);
+		if (ns_of(ts) < w->last)
+			w->warps++;
+		else
+			w->last = ns_of(ts);
+		w->reads++;
+		pthread_mutex_unlock(&w->lock);
+	}
+	return NULL;
+}
+
+static long run_warp(long clk, int threads, int iterations, int migrate)
+{
+	struct warp w = { PTHREAD_MUTEX_INITIALIZER, clk, 0, 0, 0, iterations, migrate };
+	pthread_t t[8];
+
+	for (int i = 0; i < threads; i++)
+		cr_assert_eq(pthread_create(&t[i], NULL, warp_thread, &w), 0);
+	for (int i = 0; i < threads; i++)
+		pthread_join(t[i], NULL);
+	cr_assert_eq(w.reads, (long)threads * iterations);
+	return w.warps;
+}
+
+Test(vdso_kernel, warp_across_threads, .timeout = 120)
+{
+	need_served();
+	for (unsigned i = 0; i < NR_SERVED; i++) {
+		long warps = run_warp(served_clocks[i], 4, 100000, 1);
+
+		cr_expect_eq(warps, 0, "clock %ld went back %ld times across threads", served_clocks[i], warps);
+	}
+}
+
+/* --- signals, fork, start-up ------------------------------------------------------ */
+
+static atomic_long handler_calls, handler_errors;
+static int64_t handler_last;
+
+static void on_alarm(int sig)
+{
+	struct timespec ts;
+	int saved = errno;
+
+	(void)sig;
+	if (__vdso_clock_gettime(CLOCK_MONOTONIC, &ts) != 0 || ns_of(ts) < handler_last)
+		atomic_fetch_add(&handler_errors, 1);
+	handler_last = ns_of(ts);
+	atomic_fetch_add(&handler_calls, 1);
+	errno = saved;
+}
+
+Test(vdso_signal, calls_from_a_signal_handler_in_a_loop, .timeout = 60)
+{
+	struct sigaction sa = { .sa_handler = on_alarm, .sa_flags = SA_RESTART };
+	struct itimerval it = { { 0, 50 }, { 0, 50 } };
+	int64_t last = 0, start = sys_ns(CLOCK_MONOTONIC);
+	long errors = 0;
+
+	sigemptyset(&sa.sa_mask);
+	cr_assert_eq(sigaction(SIGALRM, &sa, NULL), 0);
+	cr_assert_eq(setitimer(ITIMER_REAL, &it, NULL), 0);
+	while (sys_ns(CLOCK_MONOTONIC) - start < 500000000ll) {
+		for (int i = 0; i < 1000; i++) {
+			struct timespec ts;
+
+			if (__vdso_clock_gettime(CLOCK_MONOTONIC, &ts) != 0 || ns_of(ts) < last)
+				errors++;
+			last = ns_of(ts);
+		}
+	}
+	it = (struct itimerval){ { 0, 0 }, { 0, 0 } };
+	setitimer(ITIMER_REAL, &it, NULL);
+	cr_expect_gt(atomic_load(&handler_calls), 10, "the timer fired %ld times", atomic_load(&handler_calls));
+	cr_expect_eq(atomic_load(&handler_errors), 0);
+	cr_expect_eq(errors, 0);
+}
+
+static struct timespec first_in_handler;
+static int first_rc = -1;
+
+static void on_usr1(int sig)
+{
+	(void)sig;
+	first_rc = __vdso_clock_gettime(CLOCK_MONOTONIC, &first_in_handler);
+}
+
+Test(vdso_signal, start_up_inside_a_signal_handler)
+{
+	struct sigaction sa = { .sa_handler = on_usr1 };
+	int64_t before, after;
+
+	pvclock_vdso_test_reset();
+	sigemptyset(&sa.sa_mask);
+	cr_assert_eq(sigaction(SIGUSR1, &sa, NULL), 0);
+	before = sys_ns(CLOCK_MONOTONIC);
+	raise(SIGUSR1);
+	after = sys_ns(CLOCK_MONOTONIC);
+	cr_assert_eq(first_rc, 0);
+	cr_expect(ns_of(first_in_handler) >= before && ns_of(first_in_handler) <= after);
+}
+
+static atomic_int go;
+static void *racer(void *arg)
+{
+	struct timespec *ts = arg;
+
+	while (!atomic_load(&go))
+		;
+	return (void *)(long)__vdso_clock_gettime(CLOCK_REALTIME, ts);
+}
+
+Test(vdso_start, concurrent_first_calls)
+{
+	pthread_t t[4];
+	struct timespec ts[4];
+	int64_t before, after;
+
+	pvclock_vdso_test_reset();
+	before = sys_ns(CLOCK_REALTIME);
+	for (int i = 0; i < 4; i++)
+		cr_assert_eq(pthread_create(&t[i], NULL, racer, &ts[i]), 0);
+	atomic_store(&go, 1);
+	for (int i = 0; i < 4; i++) {
+		void *rc;
+
+		pthread_join(t[i], &rc);
+		cr_expect_eq((long)rc, 0);
+	}
+	after = sys_ns(CLOCK_REALTIME);
+	for (int i = 0; i < 4; i++)
+		cr_expect(ns_of(ts[i]) >= before && ns_of(ts[i]) <= after, "racer %d outside bracket", i);
+}
+
+static int ctor_rc = -1;
+static int64_t ctor_ns, ctor_after;
+
+__attribute__((constructor)) static void before_main(void)
+{
+	struct timespec ts;
+
+	ctor_rc = __vdso_clock_gettime(CLOCK_MONOTONIC, &ts);
+	ctor_ns = ns_of(ts);
+	ctor_after = sys_ns(CLOCK_MONOTONIC);
+}
+
+Test(vdso_start, works_before_main)
+{
+	cr_expect_eq(ctor_rc, 0);
+	cr_expect(ctor_ns > 0 && ctor_ns <= ctor_after);
+}
+
+Test(vdso_start, works_after_fork)
+{
+	struct timespec ts;
+	pid_t pid;
+	int status;
+
+	__vdso_clock_gettime(CLOCK_MONOTONIC, &ts);
+	pid = fork();
+	cr_assert_neq(pid, -1);
+	if (pid == 0) {
+		int bad = 0;
+
+		for (int i = 0; i < 100000; i++) {
+			int64_t a = sys_ns(CLOCK_MONOTONIC), b, c;
+
+			__vdso_clock_gettime(CLOCK_MONOTONIC, &ts);
+			b = ns_of(ts);
+			c = sys_ns(CLOCK_MONOTONIC);
+			bad += b < a || b > c;
+			if (i > 2000)
+				break;
+		}
+		_exit(bad ? 1 : 0);
+	}
+	cr_assert_eq(waitpid(pid, &status, 0), pid);
+	cr_expect(WIFEXITED(status) && WEXITSTATUS(status) == 0, "child saw values outside the bracket");
+}
+
+/* --- no pvclock, forced off --------------------------------------------------------- */
+
+Test(vdso_fallback, no_page_delegates_everything)
+{
+	struct timespec ts;
+
+	pvclock_vdso_test_use(NULL, NULL, NULL, 0, "auto");
+	cr_expect_eq(pvclock_vdso_test_served(), 0);
+	for (unsigned i = 0; i < NR_SERVED; i++) {
+		int64_t a = sys_ns(served_clocks[i]), c;
+
+		cr_assert_eq(__vdso_clock_gettime(served_clocks[i], &ts), 0);
+		c = sys_ns(served_clocks[i]);
+		cr_expect(ns_of(ts) >= a && ns_of(ts) <= c, "clock %ld outside bracket", served_clocks[i]);
+	}
+	cr_expect_eq(__vdso_clock_gettime(12, &ts), -EINVAL);
+	cr_expect_eq(__vdso_clock_gettime(CLOCK_MONOTONIC, NULL), -EFAULT);
+}
+
+Test(vdso_fallback, env_off_child)
+{
+	const char *v = getenv("PVCLOCK_VDSO");
+
+	if (!v || strcmp(v, "off") != 0)
+		cr_skip_test("runs only inside env_off (PVCLOCK_VDSO=off)");
+	cr_expect_eq(pvclock_vdso_test_served(), 0, "PVCLOCK_VDSO=off must delegate every clock");
+}
+
+Test(vdso_fallback, env_off)
+{
+	pid_t pid = fork();
+	int status;
+
+	cr_assert_neq(pid, -1);
+	if (pid == 0) {
+		char *argv[] = { "vdso_clock", "--filter", "vdso_fallback/env_off_child", "-j1", NULL };
+		char *envp[] = { "PVCLOCK_VDSO=off", NULL };
+		int fd = open("/dev/null", O_WRONLY);
+
+		dup2(fd, 1);
+		dup2(fd, 2);
+		execve("/proc/self/exe", argv, envp);
+		_exit(127);
+	}
+	cr_assert_eq(waitpid(pid, &status, 0), pid);
+	cr_expect(WIFEXITED(status) && WEXITSTATUS(status) == 0, "the child run failed (status %d)", status);
+}
+
+/* --- a private time namespace ---------------------------------------------------- */
+
+Test(vdso_timens, monotonic_and_boottime_offsets, .timeout = 60)
+{
+	pid_t pid;
+	int status;
+
+	need_served();
+	pid = fork();
+	cr_assert_neq(pid, -1);
+	if (pid == 0) {
+		FILE *f;
+		pid_t inner;
+
+		if (unshare(CLONE_NEWTIME) != 0)
+			_exit(77);
+		f = fopen("/proc/self/timens_offsets", "w");
+		if (!f || fprintf(f, "monotonic 1000 0\nboottime 2000 0\n") < 0 || fclose(f) != 0)
+			_exit(78);
+		inner = fork();
+		if (inner == 0) {
+			int bad = 0;
+
+			/* This child lives in the namespace: start afresh from its own [vvar]. */
+			pvclock_vdso_test_reset();
+			if (!pvclock_vdso_test_served())
+				_exit(3);
+			for (unsigned i = 0; i < NR_SERVED; i++) {
+				for (int n = 0; n < 20000; n++) {
+					struct timespec ts;
+					int64_t a = sys_ns(served_clocks[i]), c;
+
+					__vdso_clock_gettime(served_clocks[i], &ts);
+					c = sys_ns(served_clocks[i]);
+					bad += ns_of(ts) < a || ns_of(ts) > c;
+				}
+			}
+			_exit(bad ? 4 : 0);
+		}
+		if (inner < 0 || waitpid(inner, &status, 0) != inner || !WIFEXITED(status))
+			_exit(5);
+		_exit(WEXITSTATUS(status));
+	}
+	cr_assert_eq(waitpid(pid, &status, 0), pid);
+	cr_assert(WIFEXITED(status));
+	if (WEXITSTATUS(status) == 77)
+		cr_skip_test("unshare(CLONE_NEWTIME) refused (needs CAP_SYS_ADMIN and a kernel with time namespaces)");
+	if (WEXITSTATUS(status) == 78)
+		cr_skip_test("could not set the namespace offsets");
+	cr_expect_neq(WEXITSTATUS(status), 3, "inside the namespace the time data was not recognised");
+	cr_expect_eq(WEXITSTATUS(status), 0, "inside the namespace values left the kernel's bracket (status %d)",
+		     WEXITSTATUS(status));
+}

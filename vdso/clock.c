@@ -1,0 +1,293 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The drop-in clock functions.
+ *
+ * The served clocks are computed exactly as the kernel's vDSO computes them,
+ * from the kernel's own time data, so values, steps and slews are the
+ * kernel's.  What differs is the counter under kvm-clock: the kernel's vDSO
+ * reads vCPU 0's record and makes a system call when TSC_STABLE is clear;
+ * here the per-vCPU records take over instead (percpu.c).
+ *
+ * The plain names follow libc: -1 and errno on failure.  The __vdso_ names
+ * follow the kernel's vDSO: 0 or a negative errno value.
+ */
+#include "pvclock/read.h"
+#include "sys.h"
+#include "vdso.h"
+
+VDSO_HIDDEN struct vdso_state pvclock_vdso_state;
+VDSO_HIDDEN int pvclock_vdso_phase;
+VDSO_HIDDEN const struct kdata_clock *pvclock_vdso_tsc_fast;
+
+static inline const struct vdso_state *state(void)
+{
+	/* Acquire pairs with the release that publishes the filled state. */
+	if (__builtin_expect(__atomic_load_n(&pvclock_vdso_phase, __ATOMIC_ACQUIRE) == VDSO_READY, 1))
+		return &pvclock_vdso_state;
+	return pvclock_vdso_start();
+}
+
+/* The kvm-clock counter; out of line so the TSC path keeps its registers. */
+static __attribute__((noinline)) int pv_counter(const struct vdso_state *s, uint64_t *c)
+{
+	struct pvclock_time t;
+	int rc;
+
+	if (s->counter != VDSO_COUNTER_PV_PERCPU) {
+		rc = pvclock_read_vcpu0_mode(&s->src, &t, (enum pvclock_tsc_mode)s->src.tsc_mode);
+		if (__builtin_expect(rc == PVCLOCK_OK, 1)) {
+			*c = t.ns;
+			return 0;
+		}
+		/* Forced vCPU 0 behaves as the kernel: unstable means the system call. */
+		if (rc != PVCLOCK_EUNSTABLE || s->counter == VDSO_COUNTER_PV_VCPU0)
+			return 1;
+	}
+	/* TSC_STABLE is clear: the per-vCPU records take over. */
+	return pvclock_vdso_percpu(s, c) != PVCLOCK_OK;
+}
+
+static inline __attribute__((always_inline)) int read_counter(const struct vdso_state *s, uint64_t *c)
+{
+	if (__builtin_expect(s->counter == VDSO_COUNTER_RDTSCP, 1)) {
+		*c = pvclock_rdtscp(0);
+		return 0;
+	}
+	if (s->counter == VDSO_COUNTER_LFENCE) {
+		*c = pvclock_rdtsc_lfence();
+		return 0;
+	}
+	return pv_counter(s, c);
+}
+
+static inline __attribute__((always_inline)) int served(const struct vdso_state *s, unsigned clk,
+							struct vdso_kts *ts)
+{
+	unsigned blk = clk == 4 /* CLOCK_MONOTONIC_RAW */ ? KDATA_RAW : KDATA_HRES;
+	const volatile struct kdata_clock *vc;
+	uint64_t cycles, last, mask, max_cycles, sec, nsec, ns;
+	uint32_t seq, mult, shift, budget = 1u << 20;
+
+	if (__builtin_expect(!s->kd, 0))
+		return 1;
+	vc = s->kd + blk;
+	for (;;) {
+		if (__builtin_expect(budget-- == 0, 0))
+			return 1;
+		seq = vc->seq;
+		if (__builtin_expect(seq & 1, 0)) {
+			__asm__ __volatile__("pause");
+			continue;
+		}
+		/* x86 keeps loads in order; the compiler must not hoist the field loads. */
+		pvclock_barrier();
+		if (__builtin_expect(vc->clock_mode != s->kmode, 0))
+			return 1;
+		/* The ordered counter read cannot pass the sequence load. */
+		if (__builtin_expect(read_counter(s, &cycles), 0))
+			return 1;
+		sec = vc->base[clk].sec;
+		nsec = vc->base[clk].nsec;
+		last = vc->cycle_last;
+		mask = vc->mask;
+		max_cycles = vc->max_cycles;
+		mult = vc->mult;
+		shift = vc->shift;
+		pvclock_barrier();
+		if (__builtin_expect(vc->seq == seq, 1))
+			break;
+	}
+
+	ns = kdata_ns(cycles, last, mask, max_cycles, mult, shift, nsec);
+	if (s->ns) {
+		/* Namespace offsets: signed seconds, ns below one second. */
+		sec += s->ns[blk].base[clk].sec;
+		ns += s->ns[blk].base[clk].nsec;
+	}
+	kdata_split(sec, ns, &ts->tv_sec, &ts->tv_nsec);
+	return 0;
+}
+
+VDSO_HIDDEN int pvclock_vdso_served(const struct vdso_state *s, unsigned clk, struct vdso_kts *ts)
+{
+	return served(s, clk, ts);
+}
+
+static __attribute__((noinline)) long gettime_slow(long clk, struct vdso_kts *ts)
+{
+	const struct vdso_state *s = state();
+
+	if (s && ts && (unsigned long)clk < KDATA_BASES && (VDSO_SERVED_CLOCKS >> clk & 1) &&
+	    served(s, (unsigned)clk, ts) == 0)
+		return 0;
+	/* The kernel's vDSO would fault on NULL; the system call says EFAULT. */
+	if (s && ts && s->k_gettime)
+		return s->k_gettime(clk, ts);
+	return vsys3(VSYS_clock_gettime, clk, (long)ts, 0);
+}
+
+/*
+ * The common case, clocksource tsc with RDTSCP outside a time namespace, in
+ * one straight line; anything else (start-up, kvm-clock, an update in
+ * progress, other clocks) takes the general path above.
+ */
+static inline __attribute__((always_inline)) long gettime(long clk, struct vdso_kts *ts)
+{
+	const struct kdata_clock *vc;
+	uint64_t cycles, delta, sec, ns;
+	uint32_t seq;
+
+	vc = __atomic_load_n(&pvclock_vdso_tsc_fast, __ATOMIC_ACQUIRE);
+	if (__builtin_expect(!vc || !ts || (unsigned long)clk >= KDATA_BASES, 0) ||
+	    __builtin_expect(!(VDSO_SERVED_CLOCKS >> clk & 1), 0))
+		return gettime_slow(clk, ts);
+	vc += clk == 4 ? KDATA_RAW : KDATA_HRES;
+	/* Plain loads between two compiler barriers, as a seqcount reader. */
+	seq = __atomic_load_n(&vc->seq, __ATOMIC_RELAXED);
+	pvclock_barrier();
+	if (__builtin_expect((seq & 1) || vc->clock_mode != KDATA_MODE_TSC, 0))
+		return gettime_slow(clk, ts);
+	/* RDTSCP waits for the loads before it. */
+	cycles = pvclock_rdtscp(0);
+	sec = vc->base[clk].sec;
+	ns = vc->base[clk].nsec;
+	/* The mask is all ones (checked at start-up); behind cycle_last counts as 0. */
+	delta = cycles - vc->cycle_last;
+	if (__builtin_expect((int64_t)delta < 0, 0))
+		delta = 0;
+	if (__builtin_expect(delta < vc->max_cycles, 1))
+		ns = (delta * vc->mult + ns) >> vc->shift;
+	else
+		ns = (uint64_t)(((unsigned __int128)delta * vc->mult + ns) >> vc->shift);
+	pvclock_barrier();
+	if (__builtin_expect(__atomic_load_n(&vc->seq, __ATOMIC_RELAXED) != seq, 0))
+		return gettime_slow(clk, ts);
+	kdata_split(sec, ns, &ts->tv_sec, &ts->tv_nsec);
+	return 0;
+}
+
+static long gettimeofday_raw(struct vdso_ktv *tv, void *tz)
+{
+	const struct vdso_state *s = state();
+	struct vdso_kts ts;
+
+	if (s && !tz) {
+		if (!tv)
+			return 0;
+		if (served(s, 0, &ts) == 0) {
+			tv->tv_sec = ts.tv_sec;
+			tv->tv_usec = ts.tv_nsec / 1000;
+			return 0;
+		}
+	}
+	if (s && s->k_gettimeofday)
+		return s->k_gettimeofday(tv, tz);
+	return vsys3(VSYS_gettimeofday, (long)tv, (long)tz, 0);
+}
+
+static long time_raw(long *t)
+{
+	const struct vdso_state *s = state();
+
+	if (s && s->k_time)
+		return s->k_time(t);
+	return vsys3(VSYS_time, (long)t, 0, 0);
+}
+
+static long getres_raw(long clk, struct vdso_kts *ts)
+{
+	const struct vdso_state *s = state();
+
+	if (s && s->k_getres)
+		return s->k_getres(clk, ts);
+	return vsys3(VSYS_clock_getres, clk, (long)ts, 0);
+}
+
+static long getcpu_raw(unsigned *cpu, unsigned *node, void *cache)
+{
+	const struct vdso_state *s = state();
+
+	if (s && s->k_getcpu)
+		return s->k_getcpu(cpu, node, cache);
+	return vsys3(VSYS_getcpu, (long)cpu, (long)node, (long)cache);
+}
+
+#ifdef PVCLOCK_VDSO_LIBC
+#include <errno.h>
+
+static __attribute__((unused)) long libc_result(long r)
+{
+	if (__builtin_expect(r < 0 && r > -4096, 0)) {
+		errno = (int)-r;
+		return -1;
+	}
+	return r;
+}
+#else
+static __attribute__((unused)) long libc_result(long r)
+{
+	if (__builtin_expect(r < 0 && r > -4096, 0)) {
+		const struct vdso_state *s = state();
+
+		if (s && s->errno_location)
+			*s->errno_location() = (int)-r;
+		return -1;
+	}
+	return r;
+}
+#endif
+
+#define VDSO_EXPORT __attribute__((visibility("default")))
+
+VDSO_EXPORT int __vdso_clock_gettime(long clk, struct vdso_kts *ts)
+{
+	return (int)gettime(clk, ts);
+}
+
+VDSO_EXPORT int __vdso_gettimeofday(struct vdso_ktv *tv, void *tz)
+{
+	return (int)gettimeofday_raw(tv, tz);
+}
+
+VDSO_EXPORT long __vdso_time(long *t)
+{
+	return time_raw(t);
+}
+
+VDSO_EXPORT int __vdso_clock_getres(long clk, struct vdso_kts *ts)
+{
+	return (int)getres_raw(clk, ts);
+}
+
+VDSO_EXPORT long __vdso_getcpu(unsigned *cpu, unsigned *node, void *cache)
+{
+	return getcpu_raw(cpu, node, cache);
+}
+
+/* The test build keeps the process's own libc functions. */
+#ifndef PVCLOCK_VDSO_NAMES_ONLY
+VDSO_EXPORT int clock_gettime(long clk, struct vdso_kts *ts)
+{
+	return (int)libc_result(gettime(clk, ts));
+}
+
+VDSO_EXPORT int gettimeofday(struct vdso_ktv *tv, void *tz)
+{
+	return (int)libc_result(gettimeofday_raw(tv, tz));
+}
+
+VDSO_EXPORT long time(long *t)
+{
+	return libc_result(time_raw(t));
+}
+
+VDSO_EXPORT int clock_getres(long clk, struct vdso_kts *ts)
+{
+	return (int)libc_result(getres_raw(clk, ts));
+}
+
+VDSO_EXPORT int getcpu(unsigned *cpu, unsigned *node, void *cache)
+{
+	return (int)libc_result(getcpu_raw(cpu, node, cache));
+}
+#endif

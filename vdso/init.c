@@ -1,0 +1,262 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Lazy start-up: find the kernel's vDSO, its time data and the pvclock page,
+ * and trust the time data only after it agrees with the kernel.
+ *
+ * Everything here runs on the first clock call of the process, which may be
+ * before main, in any thread, or in a signal handler: raw system calls,
+ * small stack buffers, no allocation, no locks.
+ */
+#include "pvclock/vdso_sym.h"
+#include "procfs.h"
+#include "sys.h"
+#include "vdso.h"
+
+#define AT_BASE_         7
+#define AT_SYSINFO_EHDR_ 33
+#define PAGE             4096u
+
+static void *kernel_sym(const void *ehdr, const char *name)
+{
+	return pvclock_elf_lookup(ehdr, name, "LINUX_2.6");
+}
+
+#ifndef PVCLOCK_VDSO_LIBC
+/* The dynamic linker's list of loaded objects (the head of glibc's struct link_map). */
+struct loaded_object {
+	uintptr_t l_addr;
+	const char *l_name;
+	const void *l_ld;
+	const struct loaded_object *l_next, *l_prev;
+};
+
+struct loader_debug {
+	int r_version;
+	const struct loaded_object *r_map;
+};
+
+extern const char __ehdr_start[] VDSO_HIDDEN;
+
+/*
+ * libc's __errno_location, so the plain names can set errno without the
+ * object needing libc: in the dynamic linker itself (musl, where it is
+ * libc) or in one of the objects on its list (glibc).
+ */
+static int *(*find_errno_location(void))(void)
+{
+	const void *ldso = (const void *)vproc_auxv(AT_BASE_);
+	const struct loader_debug *dbg;
+	void *f;
+
+	if (!ldso || !vproc_readable(ldso, 64))
+		return 0;
+	if ((f = pvclock_elf_lookup(ldso, "__errno_location", 0)))
+		return (int *(*)(void))f;
+	dbg = pvclock_elf_lookup(ldso, "_r_debug", 0);
+	if (!dbg)
+		return 0;
+	for (const struct loaded_object *m = dbg->r_map; m; m = m->l_next) {
+		if (!m->l_addr || m->l_addr == (uintptr_t)__ehdr_start ||
+		    !vproc_readable((const void *)m->l_addr, 64))
+			continue;
+		if ((f = pvclock_elf_lookup((const void *)m->l_addr, "__errno_location", 0)))
+			return (int *(*)(void))f;
+	}
+	return 0;
+}
+#endif
+
+void pvclock_vdso_fill_kernel(struct vdso_state *s)
+{
+	const void *eh = (const void *)vproc_auxv(AT_SYSINFO_EHDR_);
+
+	if (eh && vproc_readable(eh, 64)) {
+		s->k_gettime = (long (*)(long, struct vdso_kts *))kernel_sym(eh, "__vdso_clock_gettime");
+		s->k_gettimeofday = (long (*)(struct vdso_ktv *, void *))kernel_sym(eh, "__vdso_gettimeofday");
+		s->k_time = (long (*)(long *))kernel_sym(eh, "__vdso_time");
+		s->k_getres = (long (*)(long, struct vdso_kts *))kernel_sym(eh, "__vdso_clock_getres");
+		s->k_getcpu = (long (*)(unsigned *, unsigned *, void *))kernel_sym(eh, "__vdso_getcpu");
+	}
+#ifndef PVCLOCK_VDSO_LIBC
+	s->errno_location = find_errno_location();
+#endif
+}
+
+static void cpuid(uint32_t leaf, uint32_t sub, uint32_t r[4])
+{
+	__asm__ __volatile__("cpuid" : "=a"(r[0]), "=b"(r[1]), "=c"(r[2]), "=d"(r[3])
+				     : "0"(leaf), "2"(sub));
+}
+
+static int has_rdtscp(void)
+{
+	uint32_t r[4];
+
+	cpuid(0x80000000u, 0, r);
+	if (r[0] < 0x80000001u)
+		return 0;
+	cpuid(0x80000001u, 0, r);
+	return r[3] >> 27 & 1;
+}
+
+static int has_rdpid(void)
+{
+	uint32_t r[4];
+
+	cpuid(0, 0, r);
+	if (r[0] < 7)
+		return 0;
+	cpuid(7, 0, r);
+	return r[2] >> 22 & 1;
+}
+
+static int record_valid(const volatile struct pvclock_record *r)
+{
+	uint32_t v = r->version;
+
+	return v != 0 && !(v & 1) && r->tsc_to_system_mul != 0;
+}
+
+/* The pvclock page: [vvar_vclock] (6.13+), else the second page of [vvar] (4.5 - 6.12). */
+static int open_pvclock(struct vdso_state *s)
+{
+	const volatile unsigned char *page = 0;
+	uintptr_t a, b;
+	unsigned last = 0;
+
+	if (vproc_mapping("[vvar_vclock]", &a, &b))
+		page = (const volatile unsigned char *)a;
+	else if (vproc_mapping("[vvar]", &a, &b) && b - a >= 2 * PAGE)
+		page = (const volatile unsigned char *)(a + PAGE);
+	/* A page the kernel never enabled raises SIGBUS when touched. */
+	if (!page || !vproc_readable((const void *)page, PAGE))
+		return 0;
+	if (!record_valid((const volatile struct pvclock_record *)page))
+		return 0;
+	for (unsigned k = 0; k < PVCLOCK_PAGE_SLOTS; k++)
+		if (record_valid((const volatile struct pvclock_record *)(page + k * PVCLOCK_SLOT_STRIDE)))
+			last = k + 1;
+	s->src.slots = page;
+	s->src.stride = PVCLOCK_SLOT_STRIDE;
+	s->src.nr_slots = PVCLOCK_PAGE_SLOTS;
+	s->src.nr_valid = last;
+	s->src.max_retries = PVCLOCK_DEFAULT_MAX_RETRIES;
+	s->src.origin = PVCLOCK_ORIGIN_VVAR_VCLOCK;
+	return 1;
+}
+
+static long kernel_ns(long clk, int64_t *ns)
+{
+	struct vdso_kts ts;
+	long r = vsys3(VSYS_clock_gettime, clk, (long)&ts, 0);
+
+	*ns = ts.tv_sec * 1000000000ll + ts.tv_nsec;
+	return r;
+}
+
+/*
+ * Every served clock must lie between two system calls, several times over.
+ * A misread layout misses by seconds or more; a correct one never misses.
+ */
+static int agrees_with_kernel(const struct vdso_state *s)
+{
+	static const unsigned char clocks[] = { 0, 1, 4, 7, 11 };
+
+	for (unsigned i = 0; i < sizeof(clocks); i++) {
+		for (int round = 0; round < 4; round++) {
+			struct vdso_kts ts;
+			int64_t before, after, ours;
+
+			if (kernel_ns(clocks[i], &before) != 0 ||
+			    pvclock_vdso_served(s, clocks[i], &ts) != 0 ||
+			    kernel_ns(clocks[i], &after) != 0)
+				return 0;
+			ours = ts.tv_sec * 1000000000ll + ts.tv_nsec;
+			if (ts.tv_nsec < 0 || ts.tv_nsec >= 1000000000l || ours < before || ours > after)
+				return 0;
+		}
+	}
+	return 1;
+}
+
+static int plausible(const volatile struct kdata_clock *c, int32_t mode)
+{
+	return c->clock_mode == mode && c->mask == ~0ull && c->mult != 0 && c->shift < 64 &&
+	       c->max_cycles != 0;
+}
+
+/* The kernel's time data (6.15+ layout) and the counter it is expressed in. */
+static void open_time_data(struct vdso_state *s)
+{
+	const volatile struct kdata_clock *kd, *ns = 0;
+	uintptr_t a, b;
+	int32_t mode;
+
+	if (!vproc_mapping("[vvar]", &a, &b) || !vproc_readable((const void *)a, PAGE))
+		return;
+	kd = (const volatile struct kdata_clock *)a;
+	if (kd[KDATA_HRES].clock_mode == KDATA_MODE_TIMENS) {
+		/* This process's page holds its namespace's offsets; the data is one page on. */
+		if (b - a < 2 * PAGE || !vproc_readable((const void *)(a + PAGE), PAGE))
+			return;
+		ns = kd;
+		kd = (const volatile struct kdata_clock *)(a + PAGE);
+	}
+	mode = kd[KDATA_HRES].clock_mode;
+	if (!plausible(&kd[KDATA_HRES], mode) || !plausible(&kd[KDATA_RAW], mode))
+		return;
+	if (mode == KDATA_MODE_TSC) {
+		s->counter = has_rdtscp() ? VDSO_COUNTER_RDTSCP : VDSO_COUNTER_LFENCE;
+	} else if (mode == KDATA_MODE_PVCLOCK) {
+		if (!open_pvclock(s))
+			return;
+		s->src.tsc_mode = has_rdtscp() ? PVCLOCK_TSC_RDTSCP : PVCLOCK_TSC_LFENCE;
+		s->getcpu_rdpid = has_rdpid();
+		if (s->request == VDSO_REQ_VCPU0)
+			s->counter = VDSO_COUNTER_PV_VCPU0;
+		else if (!has_rdtscp())
+			/* Per-vCPU reads need RDTSCP to tie the TSC to the record. */
+			s->counter = VDSO_COUNTER_PV_VCPU0;
+		else if (s->request == VDSO_REQ_PERCPU)
+			s->counter = VDSO_COUNTER_PV_PERCPU;
+		else
+			s->counter = VDSO_COUNTER_PV_AUTO;
+	} else {
+		return;
+	}
+	s->kd = kd;
+	s->ns = ns;
+	s->kmode = mode;
+	if (!agrees_with_kernel(s)) {
+		s->kd = 0;
+		s->ns = 0;
+		s->counter = VDSO_COUNTER_NONE;
+	}
+}
+
+void pvclock_vdso_fill(struct vdso_state *s)
+{
+	pvclock_vdso_fill_kernel(s);
+	s->request = vproc_request();
+	if (s->request != VDSO_REQ_OFF)
+		open_time_data(s);
+}
+
+const struct vdso_state *pvclock_vdso_start(void)
+{
+	int phase = VDSO_UNSET;
+
+	if (__atomic_compare_exchange_n(&pvclock_vdso_phase, &phase, VDSO_STARTING, 0,
+					__ATOMIC_ACQUIRE, __ATOMIC_ACQUIRE)) {
+		const struct vdso_state *s = &pvclock_vdso_state;
+
+		pvclock_vdso_fill(&pvclock_vdso_state);
+		/* Readers that see READY, or the fast pointer, see the whole state. */
+		__atomic_store_n(&pvclock_vdso_phase, VDSO_READY, __ATOMIC_RELEASE);
+		if (s->counter == VDSO_COUNTER_RDTSCP && !s->ns)
+			__atomic_store_n(&pvclock_vdso_tsc_fast, (const struct kdata_clock *)s->kd,
+					 __ATOMIC_RELEASE);
+		return &pvclock_vdso_state;
+	}
+	return phase == VDSO_READY ? &pvclock_vdso_state : 0;
+}

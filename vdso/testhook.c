@@ -1,0 +1,57 @@
+/* SPDX-License-Identifier: MIT */
+#include <string.h>
+
+#include "testhook.h"
+#include "vdso.h"
+
+void pvclock_vdso_test_reset(void)
+{
+	__atomic_store_n(&pvclock_vdso_tsc_fast, 0, __ATOMIC_SEQ_CST);
+	__atomic_store_n(&pvclock_vdso_phase, VDSO_STARTING, __ATOMIC_SEQ_CST);
+	memset(&pvclock_vdso_state, 0, sizeof(pvclock_vdso_state));
+	pvclock_vdso_percpu_reset();
+	__atomic_store_n(&pvclock_vdso_phase, VDSO_UNSET, __ATOMIC_RELEASE);
+}
+
+void pvclock_vdso_test_use(const void *time_data, const void *ns_page, const void *slots,
+			   unsigned nr_slots, const char *protocol)
+{
+	struct vdso_state *s = &pvclock_vdso_state;
+
+	__atomic_store_n(&pvclock_vdso_tsc_fast, 0, __ATOMIC_SEQ_CST);
+	__atomic_store_n(&pvclock_vdso_phase, VDSO_STARTING, __ATOMIC_SEQ_CST);
+	memset(s, 0, sizeof(*s));
+	pvclock_vdso_percpu_reset();
+	pvclock_vdso_fill_kernel(s);
+	if (time_data) {
+		s->kd = time_data;
+		s->ns = ns_page;
+		s->kmode = s->kd[KDATA_HRES].clock_mode;
+		s->src.slots = slots;
+		s->src.stride = PVCLOCK_SLOT_STRIDE;
+		s->src.nr_slots = nr_slots;
+		s->src.nr_valid = nr_slots;
+		s->src.max_retries = PVCLOCK_DEFAULT_MAX_RETRIES;
+		s->src.tsc_mode = PVCLOCK_TSC_RDTSCP;
+		s->src.origin = PVCLOCK_ORIGIN_MEMORY;
+		s->getcpu_rdpid = 0;
+		if (s->kmode == KDATA_MODE_TSC)
+			s->counter = VDSO_COUNTER_RDTSCP;
+		else if (protocol && !strcmp(protocol, "vcpu0"))
+			s->counter = VDSO_COUNTER_PV_VCPU0;
+		else if (protocol && !strcmp(protocol, "percpu"))
+			s->counter = VDSO_COUNTER_PV_PERCPU;
+		else
+			s->counter = VDSO_COUNTER_PV_AUTO;
+	}
+	__atomic_store_n(&pvclock_vdso_phase, VDSO_READY, __ATOMIC_RELEASE);
+}
+
+int pvclock_vdso_test_served(void)
+{
+	struct vdso_kts ts;
+
+	if (__atomic_load_n(&pvclock_vdso_phase, __ATOMIC_ACQUIRE) != VDSO_READY)
+		pvclock_vdso_start();
+	return pvclock_vdso_state.kd != 0 && pvclock_vdso_served(&pvclock_vdso_state, 1, &ts) == 0;
+}

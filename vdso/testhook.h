@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * vdso/testhook.h - steering the static archive from tests: serve from a
+ * simulated kernel time-data page and pvclock records instead of the
+ * running kernel's.  Not part of the shared object.
+ */
+#ifndef PVCLOCK_VDSO_TESTHOOK_H
+#define PVCLOCK_VDSO_TESTHOOK_H
+
+#include <stdint.h>
+
+/*
+ * pvclock_vdso_test_use - serve from @time_data (two 232-byte clock blocks,
+ * 6.15+ layout), with namespace offsets from @ns_page when not NULL, and the
+ * kvm-clock counter from @nr_slots records at @slots (64-byte stride).
+ * @protocol is "auto", "vcpu0" or "percpu".  NULL @time_data serves nothing
+ * (every clock is delegated, as with no pvclock at all).
+ */
+void pvclock_vdso_test_use(const void *time_data, const void *ns_page, const void *slots,
+			   unsigned nr_slots, const char *protocol);
+
+/* pvclock_vdso_test_reset - forget everything; the next call starts up afresh. */
+void pvclock_vdso_test_reset(void);
+
+/* pvclock_vdso_test_served - 1 when the running process's time data is served. */
+int pvclock_vdso_test_served(void);
+
+#endif /* PVCLOCK_VDSO_TESTHOOK_H */

@@ -1,0 +1,109 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * vdso/vdso.h - state shared by the drop-in clock functions.
+ *
+ * The state is filled once, lazily, by whichever call comes first, and then
+ * only read.  A phase word publishes it: UNSET -> STARTING (one caller won
+ * the right to fill it) -> READY.  A caller that finds STARTING (another
+ * thread, or a signal handler that interrupted the filler) does not wait: it
+ * makes the system call, so nothing can deadlock and no lock is needed.
+ */
+#ifndef PVCLOCK_VDSO_VDSO_H
+#define PVCLOCK_VDSO_VDSO_H
+
+#include <stdint.h>
+
+#include "pvclock/source.h"
+#include "kdata.h"
+
+#define VDSO_HIDDEN __attribute__((visibility("hidden")))
+
+enum vdso_phase {
+	VDSO_UNSET = 0,
+	VDSO_STARTING,
+	VDSO_READY,
+};
+
+/* Where the counter of the kernel's time data comes from. */
+enum vdso_counter {
+	VDSO_COUNTER_NONE = 0,    /* no usable time data: every clock is delegated */
+	VDSO_COUNTER_RDTSCP,      /* clocksource tsc, RDTSCP */
+	VDSO_COUNTER_LFENCE,      /* clocksource tsc, LFENCE;RDTSC */
+	VDSO_COUNTER_PV_AUTO,     /* kvm-clock: vCPU 0 while TSC_STABLE, per-vCPU otherwise */
+	VDSO_COUNTER_PV_VCPU0,    /* kvm-clock, forced vCPU 0 (unstable: system call, as the kernel) */
+	VDSO_COUNTER_PV_PERCPU,   /* kvm-clock, forced per-vCPU */
+};
+
+/* What PVCLOCK_VDSO asks for. */
+enum vdso_request {
+	VDSO_REQ_AUTO = 0,
+	VDSO_REQ_OFF,
+	VDSO_REQ_VCPU0,
+	VDSO_REQ_PERCPU,
+};
+
+struct vdso_kts {
+	int64_t tv_sec;
+	long tv_nsec;
+};
+
+struct vdso_ktv {
+	int64_t tv_sec;
+	long tv_usec;
+};
+
+struct vdso_state {
+	const volatile struct kdata_clock *kd;   /* the kernel's two clock blocks */
+	const volatile struct kdata_clock *ns;   /* time-namespace offsets, or NULL */
+	int32_t kmode;                           /* clock mode the blocks had when validated */
+	uint32_t counter;                        /* enum vdso_counter */
+	uint32_t getcpu_rdpid;                   /* per-vCPU reads find the CPU by RDPID, else RDTSCP */
+	uint32_t request;                        /* enum vdso_request */
+	struct pvclock_source src;               /* the pvclock page (kvm-clock counters) */
+	int *(*errno_location)(void);            /* libc's errno, when one is loaded */
+	long (*k_gettime)(long clk, struct vdso_kts *ts);
+	long (*k_gettimeofday)(struct vdso_ktv *tv, void *tz);
+	long (*k_time)(long *t);
+	long (*k_getres)(long clk, struct vdso_kts *ts);
+	long (*k_getcpu)(unsigned *cpu, unsigned *node, void *cache);
+};
+
+extern struct vdso_state pvclock_vdso_state VDSO_HIDDEN;
+extern int pvclock_vdso_phase VDSO_HIDDEN;
+
+/* The kernel's clock blocks when the straight TSC path applies, else NULL; set with READY. */
+extern const struct kdata_clock *pvclock_vdso_tsc_fast VDSO_HIDDEN;
+
+/*
+ * pvclock_vdso_start - fill the state if nobody has; the state when READY,
+ * NULL while another caller is still filling it.
+ */
+const struct vdso_state *pvclock_vdso_start(void) VDSO_HIDDEN;
+
+/*
+ * pvclock_vdso_fill - fill @s from the running process: the kernel's vDSO
+ * and time data, the pvclock page, PVCLOCK_VDSO.  Never fails: what is
+ * missing leaves that part delegated.
+ */
+void pvclock_vdso_fill(struct vdso_state *s) VDSO_HIDDEN;
+
+/* pvclock_vdso_fill_kernel - only the kernel vDSO entry points and libc's errno. */
+void pvclock_vdso_fill_kernel(struct vdso_state *s) VDSO_HIDDEN;
+
+/*
+ * pvclock_vdso_served - CLOCK_@clk (one of the served ids) from the time data;
+ * 0, or 1 when this call must be delegated (no data, clock mode changed,
+ * counter unavailable).
+ */
+int pvclock_vdso_served(const struct vdso_state *s, unsigned clk, struct vdso_kts *ts) VDSO_HIDDEN;
+
+/* pvclock_vdso_percpu - the kvm-clock counter from the per-vCPU records (percpu.c). */
+int pvclock_vdso_percpu(const struct vdso_state *s, uint64_t *ns) VDSO_HIDDEN;
+
+/* pvclock_vdso_percpu_reset - forget the per-vCPU maxima (a new source). */
+void pvclock_vdso_percpu_reset(void) VDSO_HIDDEN;
+
+/* REALTIME, MONOTONIC, MONOTONIC_RAW, BOOTTIME, TAI. */
+#define VDSO_SERVED_CLOCKS ((1u << 0) | (1u << 1) | (1u << 4) | (1u << 7) | (1u << 11))
+
+#endif /* PVCLOCK_VDSO_VDSO_H */
