@@ -174,9 +174,10 @@ static void sample(enum pvclock_protocol proto, uint64_t *pv, uint64_t *raw, uin
 	for (int i = 0; i < 20; i++) {
 		struct pvclock_time t;
 		uint64_t a = raw_ns(), b;
+		int rc = pvclock_read(&src, proto, &t);
 
-		cr_assert_eq(pvclock_read(&src, proto, &t), PVCLOCK_OK);
 		b = raw_ns();
+		cr_assert_eq(rc, PVCLOCK_OK, "%s", pvclock_strerror(rc));
 		if (b - a < best) {
 			best = b - a;
 			*pv = t.ns;

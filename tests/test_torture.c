@@ -116,6 +116,13 @@ static void *reader_main(void *arg)
 	return NULL;
 }
 
+static const char *tsc_mode_name(enum pvclock_tsc_mode mode)
+{
+	static const char *const names[] = { "auto", "rdtscp", "lfence", "mfence", "unordered" };
+
+	return (unsigned)mode < sizeof(names) / sizeof(names[0]) ? names[mode] : "?";
+}
+
 static void sleep_us(unsigned us)
 {
 	struct timespec d = { 0, (long)us * 1000 };
@@ -202,9 +209,10 @@ static void run(const struct torture *cfg)
 			     (unsigned long long)readers[i].bad, readers[i].first_bad);
 	}
 	simhost_stop(h);
-	printf("torture %-22s %us %u readers getcpu=%s tsc=%d: reads %llu ok %llu unstable %llu "
+	printf("torture %-22s %us %u readers getcpu=%s tsc=%s: reads %llu ok %llu unstable %llu "
 	       "overlapping-a-rewrite %llu bad %llu | host rewrites %llu migrations %llu\n",
-	       cfg->name, seconds, nreaders, pvclock_getcpu_name(resolved.getcpu), resolved.tsc,
+	       cfg->name, seconds, nreaders, pvclock_getcpu_name(resolved.getcpu),
+	       tsc_mode_name(resolved.tsc),
 	       (unsigned long long)reads, (unsigned long long)ok, (unsigned long long)unstable,
 	       (unsigned long long)overlapped, (unsigned long long)bad,
 	       (unsigned long long)simhost_updates(h), (unsigned long long)moves);

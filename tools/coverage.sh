@@ -8,7 +8,7 @@ set -eu
 
 cd "$(dirname "$0")/.."
 root=$(pwd)
-build=build-cov
+build="build-cov"
 
 for tool in meson ninja gcovr; do
 	command -v "$tool" >/dev/null 2>&1 || { echo "coverage.sh: $tool not found" >&2; exit 1; }
@@ -21,6 +21,7 @@ else
 fi
 # Only the test programs: the freestanding vDSO object links without libc,
 # so it cannot carry gcov's runtime.
+# shellcheck disable=SC2046
 ninja -C "$build" $(for t in math maps source getcpu getcpu_own_rseq protocols torture realpage; do
 	echo "tests/test_$t"; done)
 # Counters from an earlier run would be added to this one's.
@@ -31,13 +32,17 @@ meson test -C "$build" --no-rebuild --print-errorlogs --suite unit --suite tortu
 	--suite realpage || status=$?
 
 mkdir -p "$build/coverage"
+# Counters only from the library, the simulated host and the tests (other
+# objects may compile the same sources with other options).
+data="$build/lib $build/tools $build/tests"
 filters="--filter $root/lib/ --filter $root/tools/simhost.c --filter $root/include/"
 # shellcheck disable=SC2086
 gcovr --root "$root" $filters --exclude-unreachable-branches --print-summary \
 	--txt "$build/coverage/summary.txt" \
-	--html-details "$build/coverage/index.html" "$build"
+	--html-details "$build/coverage/index.html" $data
 cat "$build/coverage/summary.txt"
 echo "lib/ only:"
-gcovr --root "$root" --filter "$root/lib/" --print-summary --txt /dev/null "$build" | tail -3
+# shellcheck disable=SC2086
+gcovr --root "$root" --filter "$root/lib/" --print-summary --txt /dev/null $data | tail -3
 echo "HTML report: $build/coverage/index.html"
 exit "$status"

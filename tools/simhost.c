@@ -145,7 +145,7 @@ static void maybe_change_rate(struct simhost *h, uint64_t tsc)
 		return;
 	/* Aligned like the tsc_timestamps about to be written, which must not precede it. */
 	next.tsc = aligned_ts(h, tsc);
-	next.ns = pvclock_time_at(cur->ns, cur->tsc, cur->mul, 0, tsc);
+	next.ns = pvclock_time_at(cur->ns, cur->tsc, cur->mul, 0, next.tsc);
 	next.mul = cur->mul == h->slow_mul ? h->fast_mul : h->slow_mul;
 	h->seg[n % HISTORY] = next;
 	__atomic_store_n(&h->seg_count, n + 1, __ATOMIC_RELEASE);
