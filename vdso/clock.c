@@ -6,12 +6,13 @@
  * from the kernel's own time data, so values, steps and slews are the
  * kernel's.  What differs is the counter under kvm-clock: the kernel's vDSO
  * reads vCPU 0's record and makes a system call when TSC_STABLE is clear;
- * here the per-vCPU records take over instead (percpu.c).
+ * here the per-vCPU records take over instead (percpu.h).
  *
  * The plain names follow libc: -1 and errno on failure.  The __vdso_ names
  * follow the kernel's vDSO: 0 or a negative errno value.
  */
 #include "pvclock/read.h"
+#include "percpu.h"
 #include "sys.h"
 #include "vdso.h"
 
@@ -27,14 +28,23 @@ static inline const struct vdso_state *state(void)
 	return pvclock_vdso_start();
 }
 
-/* The kvm-clock counter; out of line so the TSC path keeps its registers. */
-static __attribute__((noinline)) int pv_counter(const struct vdso_state *s, uint64_t *c)
+/* The kvm-clock counter (the straight TSC path below does not use it). */
+static inline __attribute__((always_inline)) int pv_counter(const struct vdso_state *s, uint64_t *c)
 {
 	struct pvclock_time t;
 	int rc;
 
-	if (s->counter != VDSO_COUNTER_PV_PERCPU) {
-		rc = pvclock_read_vcpu0_mode(&s->src, &t, (enum pvclock_tsc_mode)s->src.tsc_mode);
+	/* Auto: a glance at vCPU 0's flags (a line only the host writes) picks the protocol. */
+	if (s->counter == VDSO_COUNTER_PV_VCPU0 ||
+	    (s->counter == VDSO_COUNTER_PV_AUTO &&
+	     (((const volatile struct pvclock_record *)s->src.slots)->flags & PVCLOCK_TSC_STABLE))) {
+		for (unsigned round = 0;; round++) {
+			rc = pvclock_read_vcpu0_mode(&s->src, &t, (enum pvclock_tsc_mode)s->src.tsc_mode);
+			if (rc != PVCLOCK_ESTUCK || round == VDSO_STUCK_ROUNDS)
+				break;
+			/* Let a descheduled writer finish (see VDSO_MAX_RETRIES). */
+			vsys3(VSYS_sched_yield, 0, 0, 0);
+		}
 		if (__builtin_expect(rc == PVCLOCK_OK, 1)) {
 			*c = t.ns;
 			return 0;

@@ -99,17 +99,6 @@ static int has_rdtscp(void)
 	return r[3] >> 27 & 1;
 }
 
-static int has_rdpid(void)
-{
-	uint32_t r[4];
-
-	cpuid(0, 0, r);
-	if (r[0] < 7)
-		return 0;
-	cpuid(7, 0, r);
-	return r[2] >> 22 & 1;
-}
-
 static int record_valid(const volatile struct pvclock_record *r)
 {
 	uint32_t v = r->version;
@@ -140,7 +129,7 @@ static int open_pvclock(struct vdso_state *s)
 	s->src.stride = PVCLOCK_SLOT_STRIDE;
 	s->src.nr_slots = PVCLOCK_PAGE_SLOTS;
 	s->src.nr_valid = last;
-	s->src.max_retries = PVCLOCK_DEFAULT_MAX_RETRIES;
+	s->src.max_retries = VDSO_MAX_RETRIES;
 	s->src.origin = PVCLOCK_ORIGIN_VVAR_VCLOCK;
 	return 1;
 }
@@ -211,7 +200,6 @@ static void open_time_data(struct vdso_state *s)
 		if (!open_pvclock(s))
 			return;
 		s->src.tsc_mode = has_rdtscp() ? PVCLOCK_TSC_RDTSCP : PVCLOCK_TSC_LFENCE;
-		s->getcpu_rdpid = has_rdpid();
 		if (s->request == VDSO_REQ_VCPU0)
 			s->counter = VDSO_COUNTER_PV_VCPU0;
 		else if (!has_rdtscp())

@@ -61,12 +61,12 @@ static inline uint64_t kdata_ns(uint64_t cycles, uint64_t last, uint64_t mask,
 	return (uint64_t)(((unsigned __int128)delta * mult + base_nsec) >> shift);
 }
 
-/* kdata_split - sec + ns into a normalised pair; ns is a few seconds at most. */
+/* kdata_split - sec + ns into a normalised pair; ns is rarely a second or more. */
 static inline void kdata_split(uint64_t sec, uint64_t ns, int64_t *tv_sec, long *tv_nsec)
 {
-	while (__builtin_expect(ns >= 1000000000ull, 0)) {
-		ns -= 1000000000ull;
-		sec++;
+	if (__builtin_expect(ns >= 1000000000ull, 0)) {
+		sec += ns / 1000000000ull;
+		ns %= 1000000000ull;
 	}
 	*tv_sec = (int64_t)sec;
 	*tv_nsec = (long)ns;

@@ -11,6 +11,7 @@
 #define VSYS_write          1
 #define VSYS_open           2
 #define VSYS_close          3
+#define VSYS_sched_yield    24
 #define VSYS_gettimeofday   96
 #define VSYS_time           201
 #define VSYS_clock_gettime  228

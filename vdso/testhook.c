@@ -31,10 +31,9 @@ void pvclock_vdso_test_use(const void *time_data, const void *ns_page, const voi
 		s->src.stride = PVCLOCK_SLOT_STRIDE;
 		s->src.nr_slots = nr_slots;
 		s->src.nr_valid = nr_slots;
-		s->src.max_retries = PVCLOCK_DEFAULT_MAX_RETRIES;
+		s->src.max_retries = VDSO_MAX_RETRIES;
 		s->src.tsc_mode = PVCLOCK_TSC_RDTSCP;
 		s->src.origin = PVCLOCK_ORIGIN_MEMORY;
-		s->getcpu_rdpid = 0;
 		if (s->kmode == KDATA_MODE_TSC)
 			s->counter = VDSO_COUNTER_RDTSCP;
 		else if (protocol && !strcmp(protocol, "vcpu0"))

@@ -34,6 +34,15 @@ enum vdso_counter {
 	VDSO_COUNTER_PV_PERCPU,   /* kvm-clock, forced per-vCPU */
 };
 
+/*
+ * A record that stays mid-update: spin VDSO_MAX_RETRIES times, then give
+ * the CPU away (a writer descheduled between its two version stores, as a
+ * simulated host in the guest can be, then gets to finish), at most
+ * VDSO_STUCK_ROUNDS times; after that the call goes to the kernel.
+ */
+#define VDSO_MAX_RETRIES  (1u << 12)
+#define VDSO_STUCK_ROUNDS 256u
+
 /* What PVCLOCK_VDSO asks for. */
 enum vdso_request {
 	VDSO_REQ_AUTO = 0,
@@ -57,7 +66,6 @@ struct vdso_state {
 	const volatile struct kdata_clock *ns;   /* time-namespace offsets, or NULL */
 	int32_t kmode;                           /* clock mode the blocks had when validated */
 	uint32_t counter;                        /* enum vdso_counter */
-	uint32_t getcpu_rdpid;                   /* per-vCPU reads find the CPU by RDPID, else RDTSCP */
 	uint32_t request;                        /* enum vdso_request */
 	struct pvclock_source src;               /* the pvclock page (kvm-clock counters) */
 	int *(*errno_location)(void);            /* libc's errno, when one is loaded */
@@ -96,9 +104,6 @@ void pvclock_vdso_fill_kernel(struct vdso_state *s) VDSO_HIDDEN;
  * counter unavailable).
  */
 int pvclock_vdso_served(const struct vdso_state *s, unsigned clk, struct vdso_kts *ts) VDSO_HIDDEN;
-
-/* pvclock_vdso_percpu - the kvm-clock counter from the per-vCPU records (percpu.c). */
-int pvclock_vdso_percpu(const struct vdso_state *s, uint64_t *ns) VDSO_HIDDEN;
 
 /* pvclock_vdso_percpu_reset - forget the per-vCPU maxima (a new source). */
 void pvclock_vdso_percpu_reset(void) VDSO_HIDDEN;
