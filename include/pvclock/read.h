@@ -123,6 +123,25 @@ static inline int pvclock_read_vcpu0(const struct pvclock_source *src, struct pv
 }
 
 /*
+ * pvclock_own_record - the calling thread's CPU by @gm, and that CPU's
+ * record in *@r; or the getcpu method's error, or PVCLOCK_ECPU when the CPU
+ * has no slot.
+ */
+static inline int pvclock_own_record(const struct pvclock_source *src,
+				     enum pvclock_getcpu_method gm,
+				     const volatile struct pvclock_record **r)
+{
+	int cpu = pvclock_getcpu(gm);
+
+	if (__builtin_expect(cpu < 0, 0))
+		return cpu;
+	if (__builtin_expect((uint32_t)cpu >= src->nr_slots, 0))
+		return PVCLOCK_ECPU;
+	*r = (const volatile struct pvclock_record *)(src->slots + (uint64_t)cpu * src->stride);
+	return cpu;
+}
+
+/*
  * pvclock_read_percpu_with - the record of the vCPU this thread runs on.
  * getcpu before choosing the record and again after the TSC read; with
  * RDTSCP the second check is the TSC_AUX of the very instruction that read
@@ -144,12 +163,9 @@ static inline int pvclock_read_percpu_with(const struct pvclock_source *src,
 	do {
 		if (__builtin_expect(budget-- == 0, 0))
 			return PVCLOCK_ESTUCK;
-		cpu = pvclock_getcpu(gm);
+		cpu = pvclock_own_record(src, gm, &r);
 		if (__builtin_expect(cpu < 0, 0))
 			return cpu;
-		if (__builtin_expect((uint32_t)cpu >= src->nr_slots, 0))
-			return PVCLOCK_ECPU;
-		r = (const volatile struct pvclock_record *)(src->slots + (uint64_t)cpu * src->stride);
 		v = pvclock_read_begin(r);
 		tsc = pvclock_tsc_read(mode, &aux);
 		pvclock_load_fields(r, &f);
@@ -191,12 +207,9 @@ static inline int pvclock_read_migrate_with(const struct pvclock_source *src,
 	do {
 		if (__builtin_expect(budget-- == 0, 0))
 			return PVCLOCK_ESTUCK;
-		cpu = pvclock_getcpu(gm);
+		cpu = pvclock_own_record(src, gm, &r);
 		if (__builtin_expect(cpu < 0, 0))
 			return cpu;
-		if (__builtin_expect((uint32_t)cpu >= src->nr_slots, 0))
-			return PVCLOCK_ECPU;
-		r = (const volatile struct pvclock_record *)(src->slots + (uint64_t)cpu * src->stride);
 		count = (const volatile uint32_t *)((const volatile unsigned char *)r +
 						    PVCLOCK_MIGRATE_COUNT_OFFSET);
 		m = *count;
