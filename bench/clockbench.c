@@ -13,11 +13,12 @@
 
 static void usage(FILE *f)
 {
-	fputs("usage: clockbench [--quick | --long] [--json | --csv] [--svg FILE]\n"
+	fputs("usage: clockbench [--quick | --long | --smoke] [--json | --csv] [--svg FILE]\n"
 	      "                  [--threads N] [--vdso PATH] [--storm-ns N] [--no-storm] [--quiet]\n"
 	      "  --quick       a few seconds: the numbers to quote first\n"
 	      "  (default)     under a minute\n"
 	      "  --long        several minutes: for publication\n"
+	      "  --smoke       under a second: checks that everything runs, numbers mean little\n"
 	      "  --json        JSON on stdout (schema clockbench/1) instead of the table\n"
 	      "  --csv         CSV on stdout, one line per path\n"
 	      "  --svg FILE    also draw ns/call, thread scaling and latency CDF into FILE\n"

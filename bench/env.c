@@ -84,6 +84,7 @@ void cb_env_collect(struct cb_env *e)
 		e->tsc_khz_source = "calibrated against CLOCK_MONOTONIC_RAW";
 	}
 
+	e->dropin = cb_state.dropin_path;
 	switch (pvclock_rseq_owner()) {
 	case PVCLOCK_RSEQ_LIBC: e->rseq = "registered by libc"; break;
 	case PVCLOCK_RSEQ_OWN: e->rseq = "registered by libpvclock"; break;

@@ -9,6 +9,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 #include "pvclock.h"
 
@@ -25,6 +26,7 @@ enum cb_unit {
 	CB_UNIT_TICKS = 0,    /* TSC ticks */
 	CB_UNIT_NS,           /* nanoseconds of some clock */
 	CB_UNIT_CPU,          /* a CPU number: no clock quality to check */
+	CB_UNIT_NONE,         /* a value kept only so the read is not optimised away */
 };
 
 /* Path flags. */
@@ -34,6 +36,7 @@ enum cb_unit {
 #define CB_STORM        0x8u  /* measured again under a host update storm */
 #define CB_KERNEL_VDSO  0x10u /* the kernel vDSO's CLOCK_MONOTONIC: the incumbent */
 #define CB_COARSE       0x20u /* a tick-resolution clock */
+#define CB_SHARED_WRITE 0x40u /* writes a cache line all threads share */
 
 struct cb_path {
 	const char *id;           /* short stable name, used in JSON/CSV */
@@ -64,11 +67,15 @@ struct cb_paths_state {
 	enum pvclock_getcpu_method best_getcpu;
 	const char *dropin_path;              /* where the drop-in was looked for / found */
 	const char *dropin_why;               /* why it is unavailable; NULL when loaded */
-	int have_simhost;
 	const char *sim_why;                  /* why simulated rows are unavailable */
 };
 
 extern struct cb_paths_state cb_state;
+
+/* The kernel vDSO's and the drop-in's clock_gettime; NULL when absent. */
+typedef int (*cb_cgt_fn)(clockid_t, struct timespec *);
+extern cb_cgt_fn cb_kernel_cgt __attribute__((visibility("hidden")));
+extern cb_cgt_fn cb_dropin_cgt __attribute__((visibility("hidden")));
 
 /* The status of the latest failed read, any thread; for naming errors in reports. */
 extern volatile int cb_last_status;

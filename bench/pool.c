@@ -6,6 +6,7 @@
  */
 #include <pthread.h>
 #include <stdlib.h>
+#include <time.h>
 
 #include "pin.h"
 #include "pool.h"
@@ -17,6 +18,7 @@ struct worker {
 	int cpu;
 	double ticks;
 	uint64_t errors;
+	double cpu_ns, wall_ns;   /* summed over timed jobs: how much of its time it ran */
 };
 
 struct cb_pool {
@@ -35,8 +37,17 @@ struct cb_pool {
 	struct worker w[];
 };
 
+static double ns_of(clockid_t id)
+{
+	struct timespec ts;
+
+	clock_gettime(id, &ts);
+	return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
+}
+
 static void do_job(struct cb_pool *p, struct worker *w)
 {
+	double c0, m0;
 	uint64_t t0, t1;
 
 	w->errors = 0;
@@ -44,6 +55,8 @@ static void do_job(struct cb_pool *p, struct worker *w)
 		p->path->batches(p->batch_out, p->iterations, p->per);
 		return;
 	}
+	c0 = ns_of(CLOCK_THREAD_CPUTIME_ID);
+	m0 = ns_of(CLOCK_MONOTONIC);
 	t0 = pvclock_rdtsc_lfence();
 	if (p->job == CB_JOB_LOOP)
 		p->path->loop(p->iterations, &w->errors);
@@ -51,6 +64,8 @@ static void do_job(struct cb_pool *p, struct worker *w)
 		p->path->chain(p->iterations, &w->errors);
 	t1 = pvclock_rdtsc_lfence();
 	w->ticks = (double)(t1 - t0);
+	w->wall_ns += ns_of(CLOCK_MONOTONIC) - m0;
+	w->cpu_ns += ns_of(CLOCK_THREAD_CPUTIME_ID) - c0;
 }
 
 static void *worker_main(void *arg)
@@ -117,6 +132,17 @@ void cb_pool_destroy(struct cb_pool *p)
 	pthread_cond_destroy(&p->idle);
 	pthread_mutex_destroy(&p->lock);
 	free(p);
+}
+
+double cb_pool_cpu_share(const struct cb_pool *p)
+{
+	double cpu = 0, wall = 0;
+
+	for (unsigned k = 0; k < p->n; k++) {
+		cpu += p->w[k].cpu_ns;
+		wall += p->w[k].wall_ns;
+	}
+	return wall > 0 ? cpu / wall : 0;
 }
 
 void cb_pool_run(struct cb_pool *p, const struct cb_path *path, enum cb_job job, uint64_t n,

@@ -28,4 +28,10 @@ void cb_pool_destroy(struct cb_pool *pool);
 void cb_pool_run(struct cb_pool *pool, const struct cb_path *path, enum cb_job job, uint64_t n,
 		 unsigned active, double *ticks, uint64_t *errors, double *batch_out, unsigned per);
 
+/*
+ * cb_pool_cpu_share - of the time the threads' samples took, the fraction
+ * they actually ran; well below 1 when other work shared their CPUs.
+ */
+double cb_pool_cpu_share(const struct cb_pool *pool);
+
 #endif /* CLOCKBENCH_POOL_H */

@@ -32,7 +32,8 @@ struct cb_env {
 	int stable;                   /* vCPU 0's record has TSC_STABLE */
 	double tsc_khz;
 	const char *tsc_khz_source;   /* "pvclock record" or "calibrated against CLOCK_MONOTONIC_RAW" */
-	const char *rseq;             /* "glibc", "own registration", "unavailable" */
+	const char *rseq;             /* who registered the thread's rseq area, or "unavailable" */
+	const char *dropin;           /* the drop-in library looked for; NULL: static build */
 	int rdtscp, rdpid, invariant_tsc;
 	int getcpu_ok[PVCLOCK_GETCPU_NR_METHODS];
 	const char *getcpu_why[PVCLOCK_GETCPU_NR_METHODS];
@@ -87,6 +88,7 @@ struct cb_report {
 	double warp_seconds;
 	unsigned threads;
 	double duration_s;
+	double cpu_share;             /* fraction of the timed samples the threads ran */
 
 	struct cb_row *rows;
 	size_t nrows;
@@ -94,6 +96,7 @@ struct cb_report {
 	int storm_ran;
 	const char *storm_why;
 	unsigned storm_update_ns;
+	int storm_writer_cpu;         /* where the writer ran; -1: wherever, sharing the reader's CPU */
 	double storm_updates_per_s;
 	struct cb_storm_row storm[8];
 	size_t nstorm;
@@ -111,6 +114,13 @@ struct cb_report {
 };
 
 const struct cb_row *cb_report_row(const struct cb_report *r, const char *id);
+
+/*
+ * cb_report_min_ratio - fastest repetition of @id over fastest repetition of
+ * @base: the ratio least disturbed by other work on a busy machine; 0 when
+ * either is missing.
+ */
+double cb_report_min_ratio(const struct cb_report *r, const char *id, const char *base);
 
 void cb_write_table(FILE *f, const struct cb_report *r);
 void cb_write_json(FILE *f, const struct cb_report *r);

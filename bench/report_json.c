@@ -87,6 +87,7 @@ static void environment(FILE *f, const struct cb_env *e)
 	knum(f, "tsc_khz", e->tsc_khz);
 	kstr(f, "tsc_khz_source", e->tsc_khz_source);
 	kstr(f, "rseq", e->rseq);
+	kstr(f, "dropin_library", e->dropin);
 	kbool(f, "rdtscp", e->rdtscp);
 	kbool(f, "rdpid", e->rdpid);
 	kbool(f, "invariant_tsc", e->invariant_tsc);
@@ -113,6 +114,7 @@ static void row(FILE *f, const struct cb_row *w)
 	kstr(f, "sequence", w->sequence);
 	kbool(f, "simulated", !!(w->flags & CB_SIMULATED));
 	kbool(f, "getcpu_free", !!(w->flags & CB_GETCPU_FREE));
+	kbool(f, "shared_write", !!(w->flags & CB_SHARED_WRITE));
 	if (!w->available) {
 		kbool(f, "available", 0);
 		key(f, "reason");
@@ -181,7 +183,8 @@ static void row(FILE *f, const struct cb_row *w)
 	}
 }
 
-static void target(FILE *f, const char *k, const char *id, double v, double limit, int last)
+static void target(FILE *f, const struct cb_report *r, const char *k, const char *id, double v,
+		   double limit, const char *base, int last)
 {
 	key(f, k);
 	if (!id) {
@@ -190,6 +193,8 @@ static void target(FILE *f, const char *k, const char *id, double v, double limi
 		fputc('{', f);
 		kstr(f, "path", id);
 		knum(f, "ratio", v);
+		if (base)
+			knum(f, "ratio_fastest", cb_report_min_ratio(r, id, base));
 		knum(f, "limit", limit);
 		key(f, "met");
 		fputs(v <= limit ? "true}" : "false}", f);
@@ -214,6 +219,7 @@ void cb_write_json(FILE *f, const struct cb_report *r)
 	knum(f, "timer_ticks", r->timer_ticks);
 	knum(f, "timer_ns", r->timer_ns);
 	knum(f, "warp_seconds", r->warp_seconds);
+	knum(f, "cpu_share", r->cpu_share);
 	key(f, "duration_s");
 	num(f, r->duration_s);
 	fputs("},", f);
@@ -235,6 +241,7 @@ void cb_write_json(FILE *f, const struct cb_report *r)
 	fputc(',', f);
 	knum(f, "update_pause_ns", r->storm_update_ns);
 	knum(f, "updates_per_s", r->storm_updates_per_s);
+	knum(f, "writer_cpu", r->storm_writer_cpu);
 	key(f, "paths");
 	fputc('[', f);
 	for (size_t i = 0; r->storm_ran && i < r->nstorm; i++) {
@@ -263,8 +270,10 @@ void cb_write_json(FILE *f, const struct cb_report *r)
 
 	key(f, "targets");
 	fputc('{', f);
-	target(f, "getcpu_free_vs_lfence_rdtsc", r->free_worst_id, r->free_worst_ratio, 1.05, 0);
-	target(f, "best_getcpu_vs_lfence_rdtsc", r->getcpu_best_id, r->getcpu_best_ratio, 1.10, 0);
-	target(f, "thread_scaling", r->scaling_worst_id, r->scaling_worst, 1.05, 1);
+	target(f, r, "getcpu_free_vs_lfence_rdtsc", r->free_worst_id, r->free_worst_ratio, 1.05,
+	       "lfence_rdtsc", 0);
+	target(f, r, "best_getcpu_vs_lfence_rdtsc", r->getcpu_best_id, r->getcpu_best_ratio, 1.10,
+	       "lfence_rdtsc", 0);
+	target(f, r, "thread_scaling", r->scaling_worst_id, r->scaling_worst, 1.05, NULL, 1);
 	fputs("}}\n", f);
 }

@@ -5,13 +5,13 @@
  * of the paths (slow drift of the machine then hits every path alike),
  * thread scaling, warp checks, the update storm, a last clock comparison.
  */
-#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "drift.h"
 #include "env.h"
 #include "pin.h"
 #include "pool.h"
@@ -72,54 +72,6 @@ static uint64_t clock_ns(clockid_t id)
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-/* One path reading against a kernel clock, from the tightest of several windows. */
-struct cmp {
-	double offset;    /* path - kernel clock, at the window's middle */
-	double window;    /* width of the window, ns */
-	double at;        /* kernel clock at the middle */
-};
-
-static struct cmp compare(uint64_t (*read)(void *), clockid_t id)
-{
-	struct cmp best = { 0, INFINITY, 0 };
-
-	for (int i = 0; i < 32; i++) {
-		uint64_t k0 = clock_ns(id), v = read(NULL), k1 = clock_ns(id);
-		double w = (double)(k1 - k0), mid = (double)k0 + w / 2;
-
-		if (w < best.window) {
-			best.window = w;
-			best.offset = (double)v - mid;
-			best.at = mid;
-		}
-	}
-	return best;
-}
-
-/* The TSC against CLOCK_MONOTONIC_RAW: the kernel's own calibration of the TSC. */
-static uint64_t tsc_read(void *unused)
-{
-	(void)unused;
-	return pvclock_rdtsc_lfence();
-}
-
-struct clock_marks {
-	struct cmp raw, mono;
-};
-
-static void mark(struct cb_report *r, struct clock_marks *m, struct cmp *tsc)
-{
-	for (size_t i = 0; i < r->nrows; i++) {
-		const struct cb_path *p = &cb_paths[i];
-
-		if (!r->rows[i].available || p->unit != CB_UNIT_NS || !r->rows[i].have_drift)
-			continue;
-		m[i].raw = compare(p->read, CLOCK_MONOTONIC_RAW);
-		m[i].mono = compare(p->read, CLOCK_MONOTONIC);
-	}
-	*tsc = compare(tsc_read, CLOCK_MONOTONIC_RAW);
-}
-
 static double median_of(double *v, size_t n)
 {
 	return cb_summarize(v, n).median;
@@ -157,7 +109,8 @@ static void finish_ratios(struct cb_report *r)
 			continue;
 		row->vs_lfence = cb_ratio(row->ns.median, lf_ns);
 		row->vs_vdso = cb_ratio(row->ns.median, vd_ns);
-		if (row->unit == CB_UNIT_CPU || (row->flags & CB_SIMULATED))
+		if (row->unit == CB_UNIT_CPU || row->unit == CB_UNIT_NONE ||
+		    (row->flags & CB_SIMULATED))
 			goto scaling;
 		if (!strncmp(row->id, "pv_", 3) && (row->flags & CB_GETCPU_FREE) &&
 		    row->vs_lfence > r->free_worst_ratio) {
@@ -170,60 +123,40 @@ static void finish_ratios(struct cb_report *r)
 			r->getcpu_best_id = row->id;
 		}
 scaling:
-		if (row->nthreads > 1 && row->scaling > r->scaling_worst) {
+		if (row->nthreads > 1 && !(row->flags & CB_SHARED_WRITE) &&
+		    row->scaling > r->scaling_worst) {
 			r->scaling_worst = row->scaling;
 			r->scaling_worst_id = row->id;
 		}
 	}
 }
 
-int cb_run(const struct cb_options *o, struct cb_report *r)
-{
-	int cpus[CB_MAX_THREADS];
-	unsigned nthreads;
+/* What the phases of one run share. */
+struct run {
+	const struct cb_options *o;
+	struct cb_report *r;
 	struct cb_pool *pool;
-	struct clock_marks *m0, *m1;
-	struct cmp tsc0, tsc1;
-	uint64_t *iters;
-	double **tp, **ch, **lat, *tmp;
-	size_t lat_per_rep, cap;
-	double ns_per_tick, t_start = (double)clock_ns(CLOCK_MONOTONIC);
+	int cpus[CB_MAX_THREADS];
+	unsigned ncpus, nthreads;
+	double ns_per_tick;
+	uint64_t *iters;          /* reads per sample, per path */
+	double **tp, **ch, **lat; /* per path: throughput and chain ticks/read, latency batches */
+	size_t lat_per_rep;
+	double *tmp;              /* scratch, at least TMP_MIN entries */
+	struct cb_marks *m0, *m1;     /* clocks compared at the start and the end */
+};
 
-	memset(r, 0, sizeof(*r));
-	cb_paths_init(o->argv0 ? o->argv0 : "clockbench", o->dropin);
-	cb_env_collect(&r->env);
-	ns_per_tick = 1e6 / r->env.tsc_khz;
+#define TMP_MIN 4096
 
-	nthreads = (unsigned)cb_online_cpus(cpus, CB_MAX_THREADS);
-	if (o->max_threads && o->max_threads < nthreads)
-		nthreads = o->max_threads;
-	r->mode = o->mode;
-	r->reps = o->reps ? o->reps : 1;
-	r->sample_ms = o->sample_ms;
-	r->lat_batch = o->lat_batch ? o->lat_batch : 8;
-	r->warp_seconds = o->warp_seconds;
-	r->threads = nthreads;
-	r->nrows = cb_nr_paths;
-
-	lat_per_rep = o->lat_samples / r->reps + 1;
-	cap = lat_per_rep * r->reps;
-	r->lat_samples = cap;
-	r->rows = calloc(r->nrows, sizeof(*r->rows));
-	m0 = calloc(r->nrows, sizeof(*m0));
-	m1 = calloc(r->nrows, sizeof(*m1));
-	iters = calloc(r->nrows, sizeof(*iters));
-	tp = calloc(r->nrows, sizeof(*tp));
-	ch = calloc(r->nrows, sizeof(*ch));
-	lat = calloc(r->nrows, sizeof(*lat));
-	tmp = calloc(cap > 4096 ? cap : 4096, sizeof(*tmp));
-	pool = cb_pool_create(cpus, nthreads);
-	if (!r->rows || !m0 || !m1 || !iters || !tp || !ch || !lat || !tmp || !pool)
-		goto fail;
+static int setup_rows(struct run *x)
+{
+	static const char *const groups[] = { "floor", "getcpu", "pvclock", "incumbent" };
+	struct cb_report *r = x->r;
+	size_t cap = x->lat_per_rep * r->reps;
 
 	for (size_t i = 0; i < r->nrows; i++) {
 		const struct cb_path *p = &cb_paths[i];
 		struct cb_row *row = &r->rows[i];
-		static const char *const groups[] = { "floor", "getcpu", "pvclock", "incumbent" };
 		const char *why = NULL;
 
 		row->id = p->id;
@@ -236,27 +169,22 @@ int cb_run(const struct cb_options *o, struct cb_report *r)
 		/* A tick-resolution clock cannot show ppm over seconds: no drift for it. */
 		row->have_drift = row->available && p->unit == CB_UNIT_NS && p->clock_id != -1 &&
 				  !(p->flags & CB_COARSE);
-		tp[i] = calloc(r->reps, sizeof(double));
-		ch[i] = calloc(r->reps, sizeof(double));
-		lat[i] = calloc(cap, sizeof(double));
-		if (!tp[i] || !ch[i] || !lat[i])
-			goto fail;
+		x->tp[i] = calloc(r->reps, sizeof(double));
+		x->ch[i] = calloc(r->reps, sizeof(double));
+		x->lat[i] = calloc(cap, sizeof(double));
+		if (!x->tp[i] || !x->ch[i] || !x->lat[i])
+			return -1;
 	}
-	progress(o, "%zu paths, %u threads, mode %s", r->nrows, nthreads, r->mode);
+	return 0;
+}
 
-	cb_pin_self(cpus[0]);
-	cb_timer_batches(tmp, 4096);
-	r->timer_ticks = median_of(tmp, 4096);
-	r->timer_ns = r->timer_ticks * ns_per_tick;
-	mark(r, m0, &tsc0);
+/* Throughput, dependent chain and latency batches, in rotated order. */
+static void single_thread(struct run *x)
+{
+	struct cb_report *r = x->r;
 
-	for (size_t i = 0; i < r->nrows; i++)
-		if (r->rows[i].available)
-			iters[i] = calibrate(pool, &cb_paths[i], o->sample_ms * r->env.tsc_khz);
-
-	/* Throughput, dependent chain and latency batches, in rotated order. */
 	for (unsigned rep = 0; rep < r->reps; rep++) {
-		progress(o, "single thread: repetition %u/%u", rep + 1, r->reps);
+		progress(x->o, "single thread: repetition %u/%u", rep + 1, r->reps);
 		for (size_t j = 0; j < r->nrows; j++) {
 			size_t i = (j + rep) % r->nrows;
 			const struct cb_path *p = &cb_paths[i];
@@ -266,216 +194,281 @@ int cb_run(const struct cb_options *o, struct cb_report *r)
 
 			if (!row->available)
 				continue;
-			cb_pool_run(pool, p, CB_JOB_LOOP, iters[i], 1, &t, &row->errors, NULL, 0);
-			tp[i][rep] = t / (double)iters[i];
-			cb_pool_run(pool, p, CB_JOB_CHAIN, iters[i], 1, &t, &row->errors, NULL, 0);
-			ch[i][rep] = t / (double)iters[i];
-			cb_pool_run(pool, p, CB_JOB_BATCHES, lat_per_rep, 1, NULL, NULL,
-				    lat[i] + (size_t)rep * lat_per_rep, r->lat_batch);
+			cb_pool_run(x->pool, p, CB_JOB_LOOP, x->iters[i], 1, &t, &row->errors, NULL, 0);
+			x->tp[i][rep] = t / (double)x->iters[i];
+			cb_pool_run(x->pool, p, CB_JOB_CHAIN, x->iters[i], 1, &t, &row->errors, NULL, 0);
+			x->ch[i][rep] = t / (double)x->iters[i];
+			cb_pool_run(x->pool, p, CB_JOB_BATCHES, x->lat_per_rep, 1, NULL, NULL,
+				    x->lat[i] + (size_t)rep * x->lat_per_rep, r->lat_batch);
 			if (row->errors != errors_before)
 				row->status = cb_last_status;
 		}
 	}
+}
+
+static struct cb_summary to_ns(struct cb_summary s, double ns_per_tick)
+{
+	return (struct cb_summary){ s.min * ns_per_tick, s.median * ns_per_tick,
+				    s.max * ns_per_tick };
+}
+
+static void summarize_single(struct run *x)
+{
+	struct cb_report *r = x->r;
+	size_t cap = x->lat_per_rep * r->reps;
+
 	for (size_t i = 0; i < r->nrows; i++) {
 		struct cb_row *row = &r->rows[i];
+		double *lat = x->lat[i];
 		struct cb_summary s;
 
 		if (!row->available)
 			continue;
-		s = cb_summarize(tp[i], r->reps);
+		s = cb_summarize(x->tp[i], r->reps);
 		row->ticks = s.median;
-		row->ns = (struct cb_summary){ s.min * ns_per_tick, s.median * ns_per_tick,
-					       s.max * ns_per_tick };
-		s = cb_summarize(ch[i], r->reps);
-		row->chain_ns = (struct cb_summary){ s.min * ns_per_tick, s.median * ns_per_tick,
-						     s.max * ns_per_tick };
+		row->ns = to_ns(s, x->ns_per_tick);
+		row->chain_ns = to_ns(cb_summarize(x->ch[i], r->reps), x->ns_per_tick);
 		for (size_t k = 0; k < cap; k++) {
-			double v = (lat[i][k] - r->timer_ticks) / r->lat_batch;
+			double v = (lat[k] - r->timer_ticks) / r->lat_batch;
 
-			lat[i][k] = (v > 0 ? v : 0) * ns_per_tick;
+			lat[k] = (v > 0 ? v : 0) * x->ns_per_tick;
 		}
-		cb_sort(lat[i], cap);
-		row->lat_ns[CB_P50] = cb_percentile(lat[i], cap, 50);
-		row->lat_ns[CB_P90] = cb_percentile(lat[i], cap, 90);
-		row->lat_ns[CB_P99] = cb_percentile(lat[i], cap, 99);
-		row->lat_ns[CB_P999] = cb_percentile(lat[i], cap, 99.9);
-		row->lat_ns[CB_PMAX] = cb_percentile(lat[i], cap, 100);
+		cb_sort(lat, cap);
+		row->lat_ns[CB_P50] = cb_percentile(lat, cap, 50);
+		row->lat_ns[CB_P90] = cb_percentile(lat, cap, 90);
+		row->lat_ns[CB_P99] = cb_percentile(lat, cap, 99);
+		row->lat_ns[CB_P999] = cb_percentile(lat, cap, 99.9);
+		row->lat_ns[CB_PMAX] = cb_percentile(lat, cap, 100);
 		for (int k = 0; k < CB_CDF_POINTS; k++)
-			row->cdf_ns[k] = cb_percentile(lat[i], cap, 100.0 * (k + 0.5) / CB_CDF_POINTS);
+			row->cdf_ns[k] = cb_percentile(lat, cap, 100.0 * (k + 0.5) / CB_CDF_POINTS);
 	}
+}
 
-	/* Thread scaling: one thread, then all, back to back for each path. */
-	if (nthreads > 1) {
-		double *single = tmp, *per = tmp + r->reps;
-		double t[CB_MAX_THREADS];
-		unsigned reps_t = r->reps;
+/* Thread scaling: one thread, then all, back to back for each path. */
+static void thread_scaling(struct run *x)
+{
+	struct cb_report *r = x->r;
+	unsigned n = x->nthreads, reps = r->reps;
+	double *single = x->tmp, *per = x->tmp + reps;
+	double t[CB_MAX_THREADS];
 
-		for (size_t i = 0; i < r->nrows; i++) {
-			struct cb_row *row = &r->rows[i];
-			double worst = 0;
+	if (n < 2)
+		return;
+	for (size_t i = 0; i < r->nrows; i++) {
+		struct cb_row *row = &r->rows[i];
+		double worst = 0;
 
-			if (!row->available)
-				continue;
-			if (i % 8 == 0)
-				progress(o, "%u threads: paths %zu-%zu of %zu", nthreads, i + 1,
-					 i + 8 < r->nrows ? i + 8 : r->nrows, r->nrows);
-			for (unsigned rep = 0; rep < reps_t; rep++) {
-				cb_pool_run(pool, &cb_paths[i], CB_JOB_LOOP, iters[i], 1, t,
-					    &row->errors, NULL, 0);
-				single[rep] = t[0] / (double)iters[i];
-				cb_pool_run(pool, &cb_paths[i], CB_JOB_LOOP, iters[i], nthreads, t,
-					    &row->errors, NULL, 0);
-				for (unsigned k = 0; k < nthreads; k++)
-					per[k * reps_t + rep] = t[k] / (double)iters[i];
-			}
-			/*
-			 * The fastest repetition on each side: time taken from the
-			 * measuring threads by other work only ever adds, and on a
-			 * shared machine it would otherwise pass for a scaling cost.
-			 */
-			row->nthreads = nthreads;
-			for (unsigned k = 0; k < nthreads; k++) {
-				row->thread_ns[k] = cb_summarize(per + k * reps_t, reps_t).min * ns_per_tick;
-				if (row->thread_ns[k] > worst)
-					worst = row->thread_ns[k];
-			}
-			row->scaling = cb_ratio(worst, cb_summarize(single, reps_t).min * ns_per_tick);
+		if (i % 8 == 0)
+			progress(x->o, "%u threads: paths %zu-%zu of %zu", n, i + 1,
+				 i + 8 < r->nrows ? i + 8 : r->nrows, r->nrows);
+		if (!row->available)
+			continue;
+		for (unsigned rep = 0; rep < reps; rep++) {
+			cb_pool_run(x->pool, &cb_paths[i], CB_JOB_LOOP, x->iters[i], 1, t,
+				    &row->errors, NULL, 0);
+			single[rep] = t[0] / (double)x->iters[i];
+			cb_pool_run(x->pool, &cb_paths[i], CB_JOB_LOOP, x->iters[i], n, t,
+				    &row->errors, NULL, 0);
+			for (unsigned k = 0; k < n; k++)
+				per[k * reps + rep] = t[k] / (double)x->iters[i];
 		}
+		/*
+		 * The fastest repetition on each side: time taken from the
+		 * measuring threads by other work only ever adds, and on a
+		 * shared machine it would otherwise pass for a scaling cost.
+		 */
+		row->nthreads = n;
+		for (unsigned k = 0; k < n; k++) {
+			row->thread_ns[k] = cb_summarize(per + k * reps, reps).min * x->ns_per_tick;
+			if (row->thread_ns[k] > worst)
+				worst = row->thread_ns[k];
+		}
+		row->scaling = cb_ratio(worst, cb_summarize(single, reps).min * x->ns_per_tick);
 	}
+}
 
-	/* Warp check: every thread reads and publishes under one lock. */
+/* Warp check: every thread reads and publishes under one lock. */
+static void warp_checks(struct run *x)
+{
+	struct cb_report *r = x->r;
+
 	for (size_t i = 0, done = 0; i < r->nrows; i++) {
 		struct cb_row *row = &r->rows[i];
 
-		if (!row->available || row->unit == CB_UNIT_CPU)
+		if (!row->available || (row->unit != CB_UNIT_TICKS && row->unit != CB_UNIT_NS))
 			continue;
 		if (done++ % 8 == 0)
-			progress(o, "warp check: %s and on (%.2f s each)", row->id, o->warp_seconds);
-		if (cb_warp_run(cb_paths[i].read, NULL, nthreads, cpus, 0, o->warp_seconds,
+			progress(x->o, "warp check: %s and on (%.2f s each)", row->id,
+				 x->o->warp_seconds);
+		if (cb_warp_run(cb_paths[i].read, NULL, x->nthreads, x->cpus, 0, x->o->warp_seconds,
 				&row->warp) != 0)
 			continue;
 		row->have_warp = 1;
-		row->warp_worst_ns = row->unit == CB_UNIT_TICKS ? (double)row->warp.worst * ns_per_tick
-							      : (double)row->warp.worst;
+		row->warp_worst_ns = row->unit == CB_UNIT_TICKS
+					     ? (double)row->warp.worst * x->ns_per_tick
+					     : (double)row->warp.worst;
 	}
+}
 
-	/* Update storm: the same reads against the simulated host, quiet then rewritten. */
-	r->storm_why = "skipped (--no-storm)";
-	if (o->storm) {
-		const char *why = NULL;
-		const struct pvclock_source *storm = cb_storm_open(o->storm_update_ns, &why);
+/* The storm rows' median ns/call against the current source. */
+static void storm_pass(struct run *x, int storm)
+{
+	struct cb_report *r = x->r;
+	size_t n = 0;
 
-		r->storm_update_ns = o->storm_update_ns;
-		r->storm_why = why;
-		if (storm) {
-			struct pvclock_source saved = cb_pv;
-			uint64_t u0 = 0, u1;
-			double s0 = 0, s1;
+	for (size_t i = 0; i < r->nrows && n < sizeof(r->storm) / sizeof(r->storm[0]); i++) {
+		struct cb_storm_row *sr = &r->storm[n];
+		double t = 0;
 
-			progress(o, "update storm (pause %u ns between rewrites)", o->storm_update_ns);
-			cb_pv = *storm;
-			for (int phase = 0; phase < 2; phase++) {
-				if (phase == 1) {
-					if (cb_storm_start() != 0) {
-						r->storm_why = "simulated host writer did not start";
-						break;
-					}
-					u0 = cb_storm_updates();
-					s0 = (double)clock_ns(CLOCK_MONOTONIC);
-				}
-				r->nstorm = 0;
-				for (size_t i = 0; i < r->nrows && r->nstorm < 8; i++) {
-					struct cb_storm_row *sr = &r->storm[r->nstorm];
-					double t = 0;
-
-					if (!r->rows[i].available || !(cb_paths[i].flags & CB_STORM))
-						continue;
-					sr->id = cb_paths[i].id;
-					for (unsigned rep = 0; rep < r->reps; rep++) {
-						cb_pool_run(pool, &cb_paths[i], CB_JOB_LOOP, iters[i], 1,
-							    &t, &sr->errors, NULL, 0);
-						tmp[rep] = t / (double)iters[i];
-					}
-					if (sr->errors)
-						sr->status = cb_last_status;
-					*(phase ? &sr->storm_ns : &sr->quiet_ns) =
-						median_of(tmp, r->reps) * ns_per_tick;
-					r->nstorm++;
-				}
-				if (phase == 1) {
-					u1 = cb_storm_updates();
-					s1 = (double)clock_ns(CLOCK_MONOTONIC);
-					r->storm_ran = 1;
-					r->storm_why = NULL;
-					r->storm_updates_per_s = s1 > s0 ? (double)(u1 - u0) * 1e9 / (s1 - s0) : 0;
-				}
-			}
-			cb_storm_close();
-			cb_pv = saved;
-		}
-	}
-
-	/* Clock quality over the whole run. */
-	mark(r, m1, &tsc1);
-	for (size_t i = 0; i < r->nrows; i++) {
-		struct cb_row *row = &r->rows[i];
-		double span = m1[i].raw.at - m0[i].raw.at, mspan = m1[i].mono.at - m0[i].mono.at;
-		struct timespec res = { 0, 0 };
-
-		if (!row->have_drift)
+		if (!r->rows[i].available || !(cb_paths[i].flags & CB_STORM))
 			continue;
-		clock_getres(cb_paths[i].clock_id, &res);
-		row->raw_offset_ns = m0[i].raw.offset;
-		row->raw_drift_ns = m1[i].raw.offset - m0[i].raw.offset;
-		row->raw_drift_ppm = span > 0 ? row->raw_drift_ns / span * 1e6 : 0;
-		row->mono_drift_ns = m1[i].mono.offset - m0[i].mono.offset;
-		row->mono_drift_ppm = mspan > 0 ? row->mono_drift_ns / mspan * 1e6 : 0;
-		row->drift_uncertainty_ns = m0[i].raw.window + m1[i].raw.window +
-					    2.0 * (double)res.tv_nsec;
-	}
-	if (r->env.page_rc == PVCLOCK_OK) {
-		struct pvclock_record rec;
-
-		if (pvclock_source_snapshot(&cb_state.kernel_src, 0, &rec, NULL) == PVCLOCK_OK &&
-		    rec.tsc_to_system_mul && tsc1.at > tsc0.at) {
-			/* ns per tick = mul * 2^shift / 2^32: the record's rate, exactly. */
-			r->record_ns_per_tick = ldexp((double)rec.tsc_to_system_mul, rec.tsc_shift - 32);
-			/* tsc*.offset is ticks minus ns; the raw clock's rate over the run follows. */
-			r->kernel_ns_per_tick = (tsc1.at - tsc0.at) /
-				((tsc1.at + tsc1.offset) - (tsc0.at + tsc0.offset));
-			r->rate_mismatch_ppm = (r->record_ns_per_tick / r->kernel_ns_per_tick - 1) * 1e6;
-			r->have_rate = 1;
+		sr->id = cb_paths[i].id;
+		/* Only failures under the storm count: the quiet host never changes. */
+		sr->errors = 0;
+		for (unsigned rep = 0; rep < r->reps; rep++) {
+			cb_pool_run(x->pool, &cb_paths[i], CB_JOB_LOOP, x->iters[i], 1, &t,
+				    &sr->errors, NULL, 0);
+			x->tmp[rep] = t / (double)x->iters[i];
 		}
+		if (sr->errors)
+			sr->status = cb_last_status;
+		*(storm ? &sr->storm_ns : &sr->quiet_ns) = median_of(x->tmp, r->reps) * x->ns_per_tick;
+		n++;
 	}
+	r->nstorm = n;
+}
 
+/* Update storm: the same reads against the simulated host, quiet then rewritten. */
+static void update_storm(struct run *x)
+{
+	struct cb_report *r = x->r;
+	const struct pvclock_source *storm;
+	struct pvclock_source saved = cb_pv;
+	const char *why = NULL;
+	uint64_t u0;
+	double s0, s1;
+	int err;
+
+	r->storm_why = "skipped (--no-storm)";
+	if (!x->o->storm)
+		return;
+	r->storm_update_ns = x->o->storm_update_ns;
+	storm = cb_storm_open(x->o->storm_update_ns, &why);
+	r->storm_why = why;
+	if (!storm)
+		return;
+	progress(x->o, "update storm (pause %u ns between rewrites)", x->o->storm_update_ns);
+	cb_pv = *storm;
+	storm_pass(x, 0);
+	/*
+	 * The writer inherits the starting thread's affinity: started from the
+	 * last CPU it runs beside the reader on the first, not in turns with it.
+	 */
+	r->storm_writer_cpu = x->ncpus > 1 ? x->cpus[x->ncpus - 1] : -1;
+	if (r->storm_writer_cpu >= 0)
+		cb_pin_self(r->storm_writer_cpu);
+	err = cb_storm_start();
+	cb_pin_self(x->cpus[0]);
+	if (err) {
+		r->storm_why = "simulated host writer did not start";
+	} else {
+		u0 = cb_storm_updates();
+		s0 = (double)clock_ns(CLOCK_MONOTONIC);
+		storm_pass(x, 1);
+		s1 = (double)clock_ns(CLOCK_MONOTONIC);
+		r->storm_updates_per_s = s1 > s0 ? (double)(cb_storm_updates() - u0) * 1e9 / (s1 - s0)
+						 : 0;
+		r->storm_ran = 1;
+		r->storm_why = NULL;
+	}
+	cb_storm_close();
+	cb_pv = saved;
+}
+
+static void release(struct run *x)
+{
+	if (x->pool)
+		cb_pool_destroy(x->pool);
+	cb_sim_fini();
+	for (size_t i = 0; i < x->r->nrows && x->tp && x->ch && x->lat; i++) {
+		free(x->tp[i]);
+		free(x->ch[i]);
+		free(x->lat[i]);
+	}
+	free(x->tp), free(x->ch), free(x->lat), free(x->tmp), free(x->iters);
+	cb_marks_free(x->m0);
+	cb_marks_free(x->m1);
+}
+
+int cb_run(const struct cb_options *o, struct cb_report *r)
+{
+	struct run x = { .o = o, .r = r };
+	double t_start = (double)clock_ns(CLOCK_MONOTONIC);
+	size_t cap;
+
+	memset(r, 0, sizeof(*r));
+	cb_paths_init(o->argv0 ? o->argv0 : "clockbench", o->dropin);
+	cb_env_collect(&r->env);
+	x.ns_per_tick = 1e6 / r->env.tsc_khz;
+	x.ncpus = x.nthreads = (unsigned)cb_online_cpus(x.cpus, CB_MAX_THREADS);
+	if (o->max_threads && o->max_threads < x.nthreads)
+		x.nthreads = o->max_threads;
+
+	r->mode = o->mode;
+	r->reps = o->reps ? o->reps : 1;
+	r->sample_ms = o->sample_ms;
+	r->lat_batch = o->lat_batch ? o->lat_batch : 8;
+	r->warp_seconds = o->warp_seconds;
+	r->threads = x.nthreads;
+	r->nrows = cb_nr_paths;
+	x.lat_per_rep = o->lat_samples / r->reps + 1;
+	cap = x.lat_per_rep * r->reps;
+	r->lat_samples = cap;
+
+	r->rows = calloc(r->nrows, sizeof(*r->rows));
+	x.m0 = cb_marks_alloc(r->nrows);
+	x.m1 = cb_marks_alloc(r->nrows);
+	x.iters = calloc(r->nrows, sizeof(*x.iters));
+	x.tp = calloc(r->nrows, sizeof(*x.tp));
+	x.ch = calloc(r->nrows, sizeof(*x.ch));
+	x.lat = calloc(r->nrows, sizeof(*x.lat));
+	/* Scratch: the timer batches, and one thread-scaling path's samples. */
+	x.tmp = calloc(TMP_MIN + (size_t)r->reps * (CB_MAX_THREADS + 1), sizeof(*x.tmp));
+	x.pool = cb_pool_create(x.cpus, x.nthreads);
+	if (!r->rows || !x.m0 || !x.m1 || !x.iters || !x.tp || !x.ch || !x.lat || !x.tmp ||
+	    !x.pool || setup_rows(&x) != 0) {
+		release(&x);
+		free(r->rows);
+		r->rows = NULL;
+		r->nrows = 0;
+		return -1;
+	}
+	progress(o, "%zu paths, %u threads, mode %s", r->nrows, x.nthreads, r->mode);
+
+	/* The commanding thread waits on the first CPU; the timer is measured there. */
+	cb_pin_self(x.cpus[0]);
+	cb_timer_batches(x.tmp, TMP_MIN);
+	r->timer_ticks = median_of(x.tmp, TMP_MIN);
+	r->timer_ns = r->timer_ticks * x.ns_per_tick;
+	cb_marks_take(r, x.m0);
+	for (size_t i = 0; i < r->nrows; i++)
+		if (r->rows[i].available)
+			x.iters[i] = calibrate(x.pool, &cb_paths[i], o->sample_ms * r->env.tsc_khz);
+
+	single_thread(&x);
+	summarize_single(&x);
+	thread_scaling(&x);
+	warp_checks(&x);
+	update_storm(&x);
+	cb_marks_take(r, x.m1);
+	cb_drift(r, x.m0, x.m1);
 	finish_ratios(r);
+
+	r->cpu_share = cb_pool_cpu_share(x.pool);
 	r->duration_s = ((double)clock_ns(CLOCK_MONOTONIC) - t_start) / 1e9;
 	progress(o, "done in %.1f s", r->duration_s);
-
-	cb_pool_destroy(pool);
-	cb_sim_fini();
-	for (size_t i = 0; i < r->nrows; i++) {
-		free(tp[i]);
-		free(ch[i]);
-		free(lat[i]);
-	}
-	free(tp), free(ch), free(lat), free(tmp), free(iters), free(m0), free(m1);
+	release(&x);
 	return 0;
-
-fail:
-	if (pool)
-		cb_pool_destroy(pool);
-	cb_sim_fini();
-	for (size_t i = 0; r->rows && tp && ch && lat && i < r->nrows; i++) {
-		free(tp[i]);
-		free(ch[i]);
-		free(lat[i]);
-	}
-	free(tp), free(ch), free(lat), free(tmp), free(iters), free(m0), free(m1);
-	free(r->rows);
-	r->rows = NULL;
-	r->nrows = 0;
-	return -1;
 }
 
 void cb_report_free(struct cb_report *r)
@@ -483,6 +476,16 @@ void cb_report_free(struct cb_report *r)
 	free(r->rows);
 	r->rows = NULL;
 	r->nrows = 0;
+}
+
+double cb_report_min_ratio(const struct cb_report *r, const char *id, const char *base)
+{
+	const struct cb_row *a = id ? cb_report_row(r, id) : NULL;
+	const struct cb_row *b = cb_report_row(r, base);
+
+	if (!a || !b || !a->available || !b->available)
+		return 0;
+	return cb_ratio(a->ns.min, b->ns.min);
 }
 
 const struct cb_row *cb_report_row(const struct cb_report *r, const char *id)
