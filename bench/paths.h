@@ -107,11 +107,8 @@ static inline uint64_t cb_timer_start(void)
 
 static inline uint64_t cb_timer_end(void)
 {
-	uint32_t lo, hi;
-
 	/* LFENCE lets RDTSC run only once every read of the batch has completed. */
-	__asm__ __volatile__("lfence; rdtsc" : "=a"(lo), "=d"(hi) : : "memory");
-	return ((uint64_t)hi << 32) | lo;
+	return pvclock_rdtsc_lfence();
 }
 
 /* cb_timer_batches - @nb empty batches: the timer's own cost. */
