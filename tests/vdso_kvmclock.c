@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../vdso/percpu.h"
 #include "../vdso/testhook.h"
 #include "vdso_sim.h"
 
@@ -301,4 +302,65 @@ Test(vdso_kvmclock, forced_percpu_with_stable_records)
 	sim_init(&sim, SIM_NSLOTS, PVCLOCK_TSC_STABLE, 0);
 	pvclock_vdso_test_use(sim.kd, NULL, sim.slots, SIM_NSLOTS, "percpu");
 	cr_expect_eq(bracket(SIM_NSLOTS, 100000), 0);
+}
+
+/*
+ * A rebuild that closed the view and never finished (its thread gone, or the
+ * process forked meanwhile): reads stay on the records, monotonic, and time
+ * keeps going, at most VIEW_STALE_NS behind the records.
+ */
+Test(vdso_kvmclock, abandoned_rebuild_keeps_time_going, .timeout = 60)
+{
+	int64_t first, last, lo, hi;
+	long back = 0, delegated = 0, outside = 0;
+	struct timespec ts;
+
+	sim_init(&sim, SIM_NSLOTS, 0, 50000);
+	pvclock_vdso_test_use(sim.kd, NULL, sim.slots, SIM_NSLOTS, "percpu");
+	cr_assert_eq(__vdso_clock_gettime(CLOCK_MONOTONIC, &ts), 0);
+	pvclock_vdso_test_abandon_view();
+	first = last = ns_of(ts);
+	/* About 2 ms of reads. */
+	while (last - first < 2000000) {
+		uint64_t t0 = pvclock_rdtsc_lfence(), t1;
+		int64_t v;
+
+		cr_assert_eq(__vdso_clock_gettime(CLOCK_MONOTONIC, &ts), 0);
+		t1 = pvclock_rdtsc_lfence();
+		v = ns_of(ts);
+		if (ts.tv_sec > 100000) {
+			delegated++;
+			break;
+		}
+		lo = sim_clock(&sim, CLOCK_MONOTONIC, sim_pv(&sim, SIM_NSLOTS, t0)) - VIEW_STALE_NS;
+		hi = sim_clock(&sim, CLOCK_MONOTONIC, sim_pv(&sim, SIM_NSLOTS, t1));
+		if (v < lo || v > hi)
+			outside++;
+		if (v < last)
+			back++;
+		else
+			last = v;
+	}
+	cr_expect_eq(delegated, 0, "a read went to the system call");
+	cr_expect_eq(back, 0, "%ld reads went back", back);
+	cr_expect_eq(outside, 0, "%ld reads more than %u ns behind the records or ahead of them",
+		     outside, VIEW_STALE_NS);
+}
+
+/*
+ * Records with different (mul, shift): the view evaluates every record.
+ * vCPU 1 starts 1 us behind and runs about 490 ppm fast, so the record
+ * ahead changes about 2 ms in.
+ */
+Test(vdso_kvmclock, unstable_mixed_rates_bracket)
+{
+	struct pvclock_record *r;
+
+	sim_init(&sim, SIM_NSLOTS, 0, 0);
+	r = sim_record(&sim, 1);
+	r->system_time -= 1000;
+	r->tsc_to_system_mul = r->tsc_to_system_mul / 2 + (1u << 20);
+	r->tsc_shift = 1;
+	pvclock_vdso_test_use(sim.kd, NULL, sim.slots, SIM_NSLOTS, "auto");
+	cr_expect_eq(bracket(SIM_NSLOTS, 100000), 0, "per-vCPU values outside the model's bracket");
 }

@@ -184,7 +184,8 @@ static void write_fields(struct simhost *h, unsigned cpu, volatile struct pvcloc
 		scribble(h, r);
 	r->tsc_timestamp = ts;
 	r->system_time = pvclock_time_at(seg->ns, seg->tsc, seg->mul, 0, ts) +
-			 (uint64_t)cpu * h->cfg.vcpu_offset_ns;
+			 (uint64_t)cpu * h->cfg.vcpu_offset_ns -
+			 (h->round % 2 ? h->cfg.step_back_ns : 0);
 	r->tsc_to_system_mul = seg->mul >> s;
 	r->tsc_shift = (int8_t)s;
 	r->flags = stable ? PVCLOCK_TSC_STABLE : 0;
@@ -323,7 +324,7 @@ struct simhost *simhost_create(const struct simhost_config *cfg)
 		c.stride = PVCLOCK_SLOT_STRIDE;
 	if (c.rate_ppm == 0)
 		c.rate_ppm = 100;
-	if (c.nr_vcpus > SIMHOST_MAX_VCPUS || c.rate_ppm > 100000 ||
+	if (c.nr_vcpus > SIMHOST_MAX_VCPUS || c.rate_ppm > 100000 || c.step_back_ns > 1000000000u ||
 	    (c.stride != PVCLOCK_SLOT_STRIDE && c.stride != PVCLOCK_SLOT_STRIDE_P4))
 		return NULL;
 

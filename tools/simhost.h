@@ -22,6 +22,13 @@
  * vCPU k's clock is H + k * vcpu_offset_ns, so a read that used one vCPU's
  * record but reports another vCPU is off by a multiple of the offset.
  *
+ * With step_back_ns every odd-numbered rewrite round (the first
+ * simhost_update() after simhost_create(), the third, ...) writes each
+ * record step_back_ns below that clock, and the even rounds write it at the
+ * clock again: an update that lowers a record's time, as KVM without a
+ * master clock does when it re-reads a host clock that is behind the old
+ * record's extrapolation.  simhost_clock() stays the unlowered clock.
+ *
  * Writer ordering, per record: version made odd, full barrier, then the TSC
  * read that decides the new record, the fields, a release barrier, version
  * made even.  The full barrier keeps the TSC read from happening before the
@@ -53,6 +60,7 @@ struct simhost_config {
 	int flip_stable;              /* clear TSC_STABLE on every fourth round */
 	int garbage_while_odd;        /* scribble every field while the version is odd */
 	uint64_t vcpu_offset_ns;      /* vCPU k's clock is H + k * vcpu_offset_ns */
+	uint64_t step_back_ns;        /* odd rounds write records this far below (at most 1 s) */
 };
 
 struct simhost;

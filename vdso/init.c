@@ -99,6 +99,15 @@ static int has_rdtscp(void)
 	return r[3] >> 27 & 1;
 }
 
+/* CMPXCHG16B, which the per-vCPU counter's views need. */
+static int has_cx16(void)
+{
+	uint32_t r[4];
+
+	cpuid(1, 0, r);
+	return r[2] >> 13 & 1;
+}
+
 static int record_valid(const volatile struct pvclock_record *r)
 {
 	uint32_t v = r->version;
@@ -202,8 +211,8 @@ static void open_time_data(struct vdso_state *s)
 		s->src.tsc_mode = has_rdtscp() ? PVCLOCK_TSC_RDTSCP : PVCLOCK_TSC_LFENCE;
 		if (s->request == VDSO_REQ_VCPU0)
 			s->counter = VDSO_COUNTER_PV_VCPU0;
-		else if (!has_rdtscp())
-			/* Per-vCPU reads need RDTSCP to tie the TSC to the record. */
+		else if (!has_rdtscp() || !has_cx16())
+			/* Per-vCPU reads need RDTSCP for the vCPU, CMPXCHG16B for the views. */
 			s->counter = VDSO_COUNTER_PV_VCPU0;
 		else if (s->request == VDSO_REQ_PERCPU)
 			s->counter = VDSO_COUNTER_PV_PERCPU;
@@ -215,6 +224,8 @@ static void open_time_data(struct vdso_state *s)
 	s->kd = kd;
 	s->ns = ns;
 	s->kmode = mode;
+	if (mode == KDATA_MODE_PVCLOCK)
+		pvclock_vdso_percpu_reset(&s->src);
 	if (!agrees_with_kernel(s)) {
 		s->kd = 0;
 		s->ns = 0;

@@ -1,30 +1,76 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * vdso/percpu.h - the kvm-clock counter when TSC_STABLE is clear, with no
- * written shared cache line.
+ * vdso/percpu.h - the kvm-clock counter when TSC_STABLE is clear: O(1) in
+ * the number of vCPUs, and no shared cache line written on the common path.
  *
- * Without TSC_STABLE the host updates each vCPU's record on its own, so two
- * vCPUs' records may give slightly different times for one TSC value, and a
- * thread moving from the one ahead to the one behind would see time step
- * back.  Two measures keep the counter monotonic across threads:
+ * Without TSC_STABLE the host writes each vCPU's record on its own.  Two
+ * records may then give different times for one TSC value (skew), and an
+ * update may lower a record's time (KVM without a master clock re-reads a
+ * host clock that may be behind the old record's extrapolation).  Reading
+ * the own vCPU's record would let a thread that moves, or that hears from a
+ * thread on another vCPU, see time go back.
  *
- *  1. One RDTSCP gives the TSC and the vCPU it was read on; the value is the
- *     largest that any valid record gives for that TSC value.  The records
- *     are only read: the host writes them at its updates, so their cache
- *     lines stay shared and cost no transfers.  With a TSC that runs in step
- *     on every vCPU (what the guest kernel's tsc clocksource needs too) this
- *     is a non-decreasing function of the TSC alone, whichever vCPU
- *     evaluates it, so values ordered in time are ordered in value.
- *  2. A record update can lower a record's time by the host's correction.
- *     Each vCPU has a line holding the largest value handed out on it,
- *     raised with a cmpxchg without the lock prefix: one instruction is
- *     atomic against preemption on its own CPU, which is all the line needs
- *     while only threads running on that vCPU write it (Linux's
- *     this_cpu_cmpxchg rests on the same).  The line stays in that vCPU's
- *     cache.  A thread moved to another vCPU between its RDTSCP and the
- *     cmpxchg writes the old vCPU's line from afar; racing a thread there,
- *     one of the two raises can be lost, which matters only if that
- *     vCPU's record then also steps back.
+ * The view.  A snapshot of every record, taken at a host update and then
+ * only read, defines one clock for all vCPUs:
+ *
+ *	g(t) = max over the snapshot's records j of f_j(t)
+ *
+ * (f_j: record j's time at TSC value t).  With one rate for every record
+ * (KVM's case: one TSC frequency) the maximum is always the same record,
+ * the lead, and g costs one evaluation; otherwise every snapshot is
+ * evaluated.  A view also has a floor F, and hands out max(g(t), F).
+ *
+ * A read: seq and the view, then RDTSCP for t and the vCPU k, then record
+ * k's version, which must equal the one in the snapshot, else the host has
+ * updated record k since and the reader rebuilds the view (after handing
+ * out its value from the current one); then seq again.  Only host-written
+ * and rebuild-written lines are read; nothing is written.
+ *
+ * Two copies of the view and a pair {seq, tmax} (16 bytes, written with
+ * CMPXCHG16B).  seq even: copy (seq / 2) % 2 is open, and tmax is 0, or 1
+ * while a rebuild holds it.  seq odd: that copy is closing and the other is
+ * about to open.  A rebuild:
+ *
+ *  1. claims: {S, 0} -> {S, 1}; one caller wins, the others keep reading;
+ *  2. snapshots every record into the other copy, which nobody reads;
+ *  3. closes: {S, 1} -> {S + 1, 0}, then tmax = a TSC value read after that
+ *     store is visible, so later than every TSC value a reader of the open
+ *     view used (each read its TSC before it loaded seq the second time,
+ *     and found S then);
+ *  4. opens the new copy with F_new = max(F_old, g_old(tmax)):
+ *     {S + 1, tmax} -> {S + 2, 0}, again with the new tmax if a reader
+ *     raised it meanwhile.
+ *
+ * A reader that finds seq odd uses the closing copy, with its TSC value
+ * capped at tmax: max(F_old, g_old(min(t, tmax))).  If tmax is not set yet
+ * it sets it itself, to a TSC value read after it saw seq odd (later than
+ * every open-view read, too).  Time stands still for such reads: for the
+ * few instructions of step 3 and 4, or VIEW_STALE_NS at most (below).
+ *
+ * Why time never goes back across threads.  Say read A returned before read
+ * B started (B ran after hearing from A, on any vCPU).  RDTSCP waits for
+ * earlier loads, and the TSCs run in step on every vCPU, so t_A <= t_B.
+ * Every value a view hands out lies in [F, g(t)] with g non-decreasing, and
+ * F_new is at least every value of the view before it: the open-view values
+ * are g_old(t) with t < tmax, the closing-view values are capped at tmax.
+ * So values never decrease along one view, nor from one view to the next,
+ * nor from an open view to its closing phase; B >= A whichever views A and
+ * B used.  A rebuild may lower g (a lowered record): time then stands at
+ * F_new until g reaches it, as with the kernel's last-value clamp, but
+ * without a shared write per read.
+ *
+ * Assumed: the TSC is synchronised across vCPUs, as the guest kernel's tsc
+ * clocksource also requires.  If it is not, a thread moving to a vCPU
+ * whose TSC is behind sees time go back by that difference, as it would
+ * with any reader of per-vCPU records.
+ *
+ * A rebuild never waits for anyone, and readers never wait for a rebuild.
+ * A rebuild that is held up between 3 and 4 (preempted) would stop time for
+ * the readers of the closing view, so they raise tmax to their own TSC
+ * value whenever g_old(t) is VIEW_STALE_NS past g_old(tmax).  A rebuild that
+ * never finishes (its thread gone, or the process forked meanwhile) leaves
+ * the view claimed (still open: time correct, host updates no longer
+ * followed) or closing (time moves on in steps of VIEW_STALE_NS).
  */
 #ifndef PVCLOCK_VDSO_PERCPU_H
 #define PVCLOCK_VDSO_PERCPU_H
@@ -33,100 +79,146 @@
 #include "sys.h"
 #include "vdso.h"
 
-/* The largest value handed out on each vCPU; one cache line each. */
-struct vdso_vcpu_last {
-	uint64_t ns;
+/* Readers of a closing view move tmax on once it lies this far behind them (above). */
+#define VIEW_STALE_NS 2000u
+/* Reads restarted because views changed under them, before giving up. */
+#define VIEW_ROUNDS 64u
+/* Tries per record when a rebuild snapshots it. */
+#define VIEW_RECORD_TRIES 64u
+
+/* One record as a snapshot saw it; mul 0: no record. */
+struct vdso_snap {
+	uint64_t tsc_timestamp;
+	uint64_t system_time;
+	uint32_t mul;
+	int32_t shift;
+};
+
+struct vdso_view {
+	/* What every read needs, in one line. */
+	uint64_t floor;
+	struct vdso_snap lead;         /* g, when uniform */
+	uint32_t uniform;              /* one (mul, shift) for every record */
+	uint32_t nr;                   /* slots snapshotted; 0: no view */
+	/* Record versions the snapshot was taken at. */
+	uint32_t version[PVCLOCK_PAGE_SLOTS] __attribute__((aligned(64)));
+	struct vdso_snap snap[PVCLOCK_PAGE_SLOTS];
 } __attribute__((aligned(64)));
 
-extern struct vdso_vcpu_last pvclock_vdso_vcpu_last[PVCLOCK_PAGE_SLOTS] VDSO_HIDDEN;
+struct vdso_views {
+	uint64_t seq __attribute__((aligned(64)));
+	uint64_t tmax;
+	struct vdso_view view[2];
+};
 
-/*
- * vCPU @k's time at @tsc into *@ns (0 when the slot holds no record);
- * PVCLOCK_ESTUCK when the record stays mid-update.
- */
-static inline int record_at(const struct pvclock_source *src, unsigned k, uint64_t tsc, uint64_t *ns)
+extern struct vdso_views pvclock_vdso_views VDSO_HIDDEN;
+
+/* pvclock_vdso_view_rebuild - replace view @seq by a fresh snapshot, unless another call does. */
+void pvclock_vdso_view_rebuild(const struct pvclock_source *src, uint64_t seq) VDSO_HIDDEN;
+
+/* pvclock_vdso_view_closing - a read while view @seq is closing (see above). */
+int pvclock_vdso_view_closing(uint64_t seq, uint64_t *ns) VDSO_HIDDEN;
+
+static inline uint64_t snap_at(const struct vdso_snap *p, uint64_t tsc)
 {
-	const volatile struct pvclock_record *r = pvclock_source_record(src, k);
-	struct pvclock_fields f;
-	uint32_t v, budget = src->max_retries;
-
-	do {
-		if (__builtin_expect(budget-- == 0, 0))
-			return PVCLOCK_ESTUCK;
-		v = pvclock_read_begin(r);
-		pvclock_load_fields(r, &f);
-	} while (pvclock_read_retry(r, v));
-	if (__builtin_expect(!f.mul, 0))
-		*ns = 0;
-	else if (__builtin_expect((int64_t)(tsc - f.tsc_timestamp) < 0, 0))
-		/* The record is newer than @tsc: extrapolate back. */
-		*ns = f.system_time - pvclock_scale_delta(f.tsc_timestamp - tsc, f.mul, f.shift);
-	else
-		*ns = pvclock_time_at(f.system_time, f.tsc_timestamp, f.mul, f.shift, tsc);
-	return PVCLOCK_OK;
+	/* A record newer than @tsc: extrapolate back, so that g stays non-decreasing. */
+	if (__builtin_expect((int64_t)(tsc - p->tsc_timestamp) < 0, 0))
+		return p->system_time - pvclock_scale_delta(p->tsc_timestamp - tsc, p->mul,
+							    (int8_t)p->shift);
+	return p->system_time + pvclock_scale_delta(tsc - p->tsc_timestamp, p->mul, (int8_t)p->shift);
 }
 
-/* The largest record's time at one TSC read, and the vCPU it was read on. */
-static inline int read_all(const struct pvclock_source *src, unsigned *cpu, uint64_t *ns)
+/* A snapshot from a view that a rebuild may be rewriting (the caller checks seq). */
+static inline struct vdso_snap snap_load(const volatile struct vdso_snap *p)
 {
-	uint32_t aux;
-	uint64_t tsc = pvclock_rdtscp(&aux), v = 0;
+	return (struct vdso_snap){ p->tsc_timestamp, p->system_time, p->mul, p->shift };
+}
 
-	*cpu = aux & PVCLOCK_TSC_AUX_CPU_MASK;
-	if (__builtin_expect(*cpu >= src->nr_slots, 0))
-		return PVCLOCK_ECPU;
-	for (unsigned k = 0; k < src->nr_valid; k++) {
+/* g(@tsc) of view @v; garbage when @v is being rewritten (the caller checks seq). */
+static inline uint64_t view_at(const volatile struct vdso_view *v, uint64_t tsc)
+{
+	uint32_t nr = v->nr;
+	uint64_t best = 0;
+	struct vdso_snap p;
+
+	if (__builtin_expect(v->uniform, 1)) {
+		p = snap_load(&v->lead);
+		return snap_at(&p, tsc);
+	}
+	if (nr > PVCLOCK_PAGE_SLOTS)
+		nr = PVCLOCK_PAGE_SLOTS;
+	for (uint32_t j = 0; j < nr; j++) {
 		uint64_t w;
-		/* Leaving a record out could step back by its lead: fail instead. */
-		int rc = record_at(src, k, tsc, &w);
 
-		if (__builtin_expect(rc != PVCLOCK_OK, 0))
-			return rc;
-		if (w > v)
-			v = w;
+		p = snap_load(&v->snap[j]);
+		if (!p.mul)
+			continue;
+		w = snap_at(&p, tsc);
+		if (w > best)
+			best = w;
 	}
-	if (__builtin_expect(v == 0, 0))
-		return PVCLOCK_EINVALID;
-	*ns = v;
-	return PVCLOCK_OK;
-}
-
-/* max(*@p, @v) into *@p and returned; atomic against preemption on this CPU. */
-static inline uint64_t local_max(uint64_t *p, uint64_t v)
-{
-	uint64_t old = *(volatile uint64_t *)p;
-
-	while (old < v) {
-		uint64_t seen;
-
-		__asm__ __volatile__("cmpxchgq %2, %1"
-				     : "=a"(seen), "+m"(*p)
-				     : "r"(v), "0"(old)
-				     : "memory", "cc");
-		if (seen == old)
-			return v;
-		old = seen;
-	}
-	return old;
+	return best;
 }
 
 static inline int pvclock_vdso_percpu(const struct vdso_state *s, uint64_t *ns)
 {
-	unsigned cpu;
-	uint64_t v;
-	int rc;
+	const volatile struct vdso_views *vs = &pvclock_vdso_views;
+	int rebuilt = 0;
 
-	for (unsigned round = 0;; round++) {
-		rc = read_all(&s->src, &cpu, &v);
-		if (rc != PVCLOCK_ESTUCK || round == VDSO_STUCK_ROUNDS)
-			break;
-		/* Let a descheduled writer finish (see VDSO_MAX_RETRIES). */
-		vsys3(VSYS_sched_yield, 0, 0, 0);
+	for (unsigned round = 0; round < VIEW_ROUNDS; round++) {
+		const volatile struct vdso_view *v;
+		struct vdso_snap lead;
+		uint64_t tsc, seq, floor, g;
+		uint32_t aux, k, nr, uniform, seen;
+		int stale = 0;
+
+		seq = vs->seq;
+		pvclock_barrier();
+		if (__builtin_expect(seq & 1, 0)) {
+			int rc = pvclock_vdso_view_closing(seq, ns);
+
+			if (rc == PVCLOCK_ESTUCK)
+				continue;
+			return rc;
+		}
+		v = &vs->view[seq >> 1 & 1];
+		nr = v->nr;
+		floor = v->floor;
+		uniform = v->uniform;
+		lead = snap_load(&v->lead);
+		/* RDTSCP waits for the loads above. */
+		tsc = pvclock_rdtscp(&aux);
+		k = aux & PVCLOCK_TSC_AUX_CPU_MASK;
+		/*
+		 * This load's address comes from RDTSCP's result, so it is
+		 * performed after the TSC was read, and the second load of seq
+		 * after it (x86 keeps loads in order): the TSC value is older
+		 * than that load, as the argument above needs.  No fence.
+		 */
+		seen = v->version[k & (PVCLOCK_PAGE_SLOTS - 1)];
+		if (__builtin_expect(k < s->src.nr_valid, 1)) {
+			uint32_t now = pvclock_source_record(&s->src, k)->version;
+
+			/* A record mid-update (odd) is looked at again by the next read. */
+			stale = now != seen && !(now & 1);
+		}
+		g = __builtin_expect(uniform, 1) ? snap_at(&lead, tsc) : view_at(v, tsc);
+		pvclock_barrier();
+		if (__builtin_expect(vs->seq != seq, 0))
+			continue;
+		if (__builtin_expect(!nr, 0)) {
+			/* No record could be read yet: nothing was handed out either. */
+			if (rebuilt++)
+				return PVCLOCK_EINVALID;
+			pvclock_vdso_view_rebuild(&s->src, seq);
+			continue;
+		}
+		if (__builtin_expect(stale, 0))
+			pvclock_vdso_view_rebuild(&s->src, seq);
+		*ns = g > floor ? g : floor;
+		return PVCLOCK_OK;
 	}
-	if (rc != PVCLOCK_OK)
-		return rc;
-	*ns = local_max(&pvclock_vdso_vcpu_last[cpu].ns, v);
-	return PVCLOCK_OK;
+	return PVCLOCK_ESTUCK;
 }
 
 #endif /* PVCLOCK_VDSO_PERCPU_H */

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 #include <string.h>
 
+#include "percpu.h"
 #include "testhook.h"
 #include "vdso.h"
 
@@ -9,7 +10,7 @@ void pvclock_vdso_test_reset(void)
 	__atomic_store_n(&pvclock_vdso_tsc_fast, 0, __ATOMIC_SEQ_CST);
 	__atomic_store_n(&pvclock_vdso_phase, VDSO_STARTING, __ATOMIC_SEQ_CST);
 	memset(&pvclock_vdso_state, 0, sizeof(pvclock_vdso_state));
-	pvclock_vdso_percpu_reset();
+	pvclock_vdso_percpu_reset(0);
 	__atomic_store_n(&pvclock_vdso_phase, VDSO_UNSET, __ATOMIC_RELEASE);
 }
 
@@ -21,7 +22,7 @@ void pvclock_vdso_test_use(const void *time_data, const void *ns_page, const voi
 	__atomic_store_n(&pvclock_vdso_tsc_fast, 0, __ATOMIC_SEQ_CST);
 	__atomic_store_n(&pvclock_vdso_phase, VDSO_STARTING, __ATOMIC_SEQ_CST);
 	memset(s, 0, sizeof(*s));
-	pvclock_vdso_percpu_reset();
+	pvclock_vdso_percpu_reset(0);
 	pvclock_vdso_fill_kernel(s);
 	if (time_data) {
 		s->kd = time_data;
@@ -42,6 +43,7 @@ void pvclock_vdso_test_use(const void *time_data, const void *ns_page, const voi
 			s->counter = VDSO_COUNTER_PV_PERCPU;
 		else
 			s->counter = VDSO_COUNTER_PV_AUTO;
+		pvclock_vdso_percpu_reset(&s->src);
 	}
 	__atomic_store_n(&pvclock_vdso_phase, VDSO_READY, __ATOMIC_RELEASE);
 }
@@ -53,4 +55,13 @@ int pvclock_vdso_test_served(void)
 	if (__atomic_load_n(&pvclock_vdso_phase, __ATOMIC_ACQUIRE) != VDSO_READY)
 		pvclock_vdso_start();
 	return pvclock_vdso_state.kd != 0 && pvclock_vdso_served(&pvclock_vdso_state, 1, &ts) == 0;
+}
+
+void pvclock_vdso_test_abandon_view(void)
+{
+	uint64_t seq = __atomic_load_n(&pvclock_vdso_views.seq, __ATOMIC_ACQUIRE);
+
+	if (!(seq & 1))
+		__atomic_compare_exchange_n(&pvclock_vdso_views.seq, &seq, seq + 1, 0,
+					    __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
 }

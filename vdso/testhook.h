@@ -22,6 +22,13 @@ void pvclock_vdso_test_use(const void *time_data, const void *ns_page, const voi
 /* pvclock_vdso_test_reset - forget everything; the next call starts up afresh. */
 void pvclock_vdso_test_reset(void);
 
+/*
+ * pvclock_vdso_test_abandon_view - close the per-vCPU counter's current view
+ * as a rebuild does, and never finish: what a process forked in the middle
+ * of a rebuild, or one whose rebuilding thread died, is left with.
+ */
+void pvclock_vdso_test_abandon_view(void);
+
 /* pvclock_vdso_test_served - 1 when the running process's time data is served. */
 int pvclock_vdso_test_served(void);
 

@@ -105,8 +105,11 @@ void pvclock_vdso_fill_kernel(struct vdso_state *s) VDSO_HIDDEN;
  */
 int pvclock_vdso_served(const struct vdso_state *s, unsigned clk, struct vdso_kts *ts) VDSO_HIDDEN;
 
-/* pvclock_vdso_percpu_reset - forget the per-vCPU maxima (a new source). */
-void pvclock_vdso_percpu_reset(void) VDSO_HIDDEN;
+/*
+ * pvclock_vdso_percpu_reset - forget every view and build the first from
+ * @src (NULL: none; the first per-vCPU read then builds it).
+ */
+void pvclock_vdso_percpu_reset(const struct pvclock_source *src) VDSO_HIDDEN;
 
 /* REALTIME, MONOTONIC, MONOTONIC_RAW, BOOTTIME, TAI. */
 #define VDSO_SERVED_CLOCKS ((1u << 0) | (1u << 1) | (1u << 4) | (1u << 7) | (1u << 11))
