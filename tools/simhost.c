@@ -12,6 +12,7 @@
 
 #include "pvclock/abi.h"
 #include "pvclock/math.h"
+#include "pvclock/tsc.h"
 #include "simhost.h"
 
 /* 7/16 ns per tick: exact in 32.32 fixed point for deltas that are multiples of 16. */
@@ -58,19 +59,9 @@ struct simhost {
 
 static inline uint64_t tsc_after_full_barrier(void)
 {
-	uint32_t lo, hi;
-
-	/* MFENCE;LFENCE: earlier stores are visible before RDTSC executes. */
-	__asm__ __volatile__("mfence; lfence; rdtsc" : "=a"(lo), "=d"(hi) : : "memory");
-	return ((uint64_t)hi << 32) | lo;
-}
-
-static inline uint64_t tsc_now(void)
-{
-	uint32_t lo, hi;
-
-	__asm__ __volatile__("lfence; rdtsc" : "=a"(lo), "=d"(hi) : : "memory");
-	return ((uint64_t)hi << 32) | lo;
+	/* A full barrier, then LFENCE;RDTSC: earlier stores are visible before RDTSC executes. */
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	return pvclock_rdtsc_lfence();
 }
 
 static uint64_t next_random(struct simhost *h)
@@ -253,7 +244,7 @@ static void write_one(struct simhost *h, unsigned cpu, int stable)
 
 static void round_locked(struct simhost *h)
 {
-	if (h->cfg.masterclock || rate_change_due(h, tsc_now())) {
+	if (h->cfg.masterclock || rate_change_due(h, pvclock_rdtsc_lfence())) {
 		round_masterclock(h);
 	} else {
 		int stable = stable_flag(h);
@@ -344,7 +335,7 @@ struct simhost *simhost_create(const struct simhost_config *cfg)
 	/* Rounded down to a multiple of 8 so that every representation stays exact. */
 	h->fast_mul = (uint32_t)(BASE_MUL + (uint64_t)BASE_MUL * c.rate_ppm / 1000000u) & ~7u;
 	h->stable_force = -1;
-	tsc = tsc_now();
+	tsc = pvclock_rdtsc_lfence();
 	h->rng = tsc | 1;
 	h->origin_tsc = tsc;
 	h->seg[0] = (struct segment){ tsc, H_ORIGIN_NS, BASE_MUL };
