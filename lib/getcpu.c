@@ -83,8 +83,12 @@ int pvclock_getcpu_probe(enum pvclock_getcpu_method method, const char **why)
 
 enum pvclock_getcpu_method pvclock_getcpu_best(void)
 {
+	/*
+	 * Fastest first, as measured inside the per-vCPU read: the rseq load is
+	 * cheaper alone, but RDPID needs no thread-local lookup before it.
+	 */
 	static const enum pvclock_getcpu_method order[] = {
-		PVCLOCK_GETCPU_RSEQ, PVCLOCK_GETCPU_RDPID, PVCLOCK_GETCPU_RDTSCP, PVCLOCK_GETCPU_VDSO,
+		PVCLOCK_GETCPU_RDPID, PVCLOCK_GETCPU_RSEQ, PVCLOCK_GETCPU_RDTSCP, PVCLOCK_GETCPU_VDSO,
 	};
 
 	for (size_t i = 0; i < sizeof(order) / sizeof(order[0]); i++)

@@ -12,7 +12,7 @@
 #include "pvclock/tsc.h"
 
 enum pvclock_getcpu_method {
-	PVCLOCK_GETCPU_AUTO = 0,  /* the fastest that works: rseq, RDPID, RDTSCP, vDSO, syscall */
+	PVCLOCK_GETCPU_AUTO = 0,  /* the fastest that works: RDPID, rseq, RDTSCP, vDSO, syscall */
 	PVCLOCK_GETCPU_RDPID,     /* RDPID: TSC_AUX & 0xfff */
 	PVCLOCK_GETCPU_RDTSCP,    /* RDTSCP: TSC_AUX & 0xfff (also reads the TSC) */
 	PVCLOCK_GETCPU_VDSO,      /* the kernel vDSO's __vdso_getcpu */
