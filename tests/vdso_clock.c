@@ -23,6 +23,7 @@
 
 #include "pvclock/vdso_sym.h"
 #include "../vdso/testhook.h"
+#include "../vdso/vdso.h"
 #include "vdso_sim.h"
 
 int __vdso_clock_gettime(long clk, struct timespec *ts);
@@ -116,6 +117,26 @@ Test(vdso_kernel, bracket_1e6_per_served_clock, .timeout = 300)
 			     clk, violations);
 		cr_expect_eq(bad_nsec, 0, "clock %ld: %ld values with tv_nsec out of range", clk, bad_nsec);
 	}
+}
+
+/* Under kvm-clock with a stable vCPU 0 record the served clocks come from the one-multiply map. */
+Test(vdso_kernel, kvmclock_reads_use_the_fused_map)
+{
+	const volatile struct pvclock_record *r;
+	struct timespec ts;
+
+	need_served();
+	if (pvclock_vdso_state.kmode != KDATA_MODE_PVCLOCK)
+		cr_skip_test("the kernel's clocksource is not kvm-clock here (clock mode %d)",
+			     pvclock_vdso_state.kmode);
+	if (!pvclock_vdso_pv_fast.kd)
+		cr_skip_test("the map does not apply (per-vCPU forced, no RDTSCP, or a time namespace)");
+	r = pvclock_vdso_pv_fast.rec;
+	if (!(r->flags & PVCLOCK_TSC_STABLE))
+		cr_skip_test("vCPU 0's record is not TSC_STABLE: the per-vCPU path serves");
+	for (int i = 0; i < 3; i++)
+		cr_assert_eq(__vdso_clock_gettime(CLOCK_MONOTONIC, &ts), 0);
+	cr_expect_neq(pvclock_vdso_pvmap.span, 0, "no map for the running kernel's kvm-clock parameters");
 }
 
 Test(vdso_kernel, delegated_clocks_match_kernel)

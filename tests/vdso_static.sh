@@ -8,7 +8,7 @@ src=$2
 work=$3
 mkdir -p "$work"
 objs=
-for f in vdso/clock.c vdso/init.c vdso/percpu.c vdso/procfs.c lib/vdso_sym.c; do
+for f in vdso/clock.c vdso/init.c vdso/percpu.c vdso/procfs.c vdso/pvmap.c lib/vdso_sym.c; do
 	o="$work/$(basename "$f" .c).o"
 	"$cc" -O2 -std=gnu11 -D_GNU_SOURCE -DPVCLOCK_VDSO_LIBC -fno-stack-protector \
 		-I"$src/include" -c "$src/$f" -o "$o"

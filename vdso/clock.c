@@ -2,11 +2,14 @@
 /*
  * The drop-in clock functions.
  *
- * The served clocks are computed exactly as the kernel's vDSO computes them,
- * from the kernel's own time data, so values, steps and slews are the
- * kernel's.  What differs is the counter under kvm-clock: the kernel's vDSO
- * reads vCPU 0's record and makes a system call when TSC_STABLE is clear;
- * here the per-vCPU records take over instead (percpu.h).
+ * The served clocks are computed from the kernel's own time data, so
+ * values, steps and slews are the kernel's.  Under clocksource tsc the
+ * arithmetic is the kernel vDSO's.  Under kvm-clock with vCPU 0's record
+ * stable, the record's and the time data's conversions run as one
+ * precomputed multiply (pvmap.h): never below the kernel's value for the
+ * same TSC and at most 2 ns above it.  When TSC_STABLE is clear the kernel's
+ * vDSO makes a system call; here the per-vCPU records take over instead
+ * (percpu.h), with the kernel's arithmetic.
  *
  * The plain names follow libc: -1 and errno on failure.  The __vdso_ names
  * follow the kernel's vDSO: 0 or a negative errno value.
@@ -19,6 +22,7 @@
 VDSO_HIDDEN struct vdso_state pvclock_vdso_state;
 VDSO_HIDDEN int pvclock_vdso_phase;
 VDSO_HIDDEN const struct kdata_clock *pvclock_vdso_tsc_fast;
+VDSO_HIDDEN struct vdso_pv_fast pvclock_vdso_pv_fast;
 
 static inline const struct vdso_state *state(void)
 {
@@ -136,10 +140,81 @@ static __attribute__((noinline)) long gettime_slow(long clk, struct vdso_kts *ts
 	return vsys3(VSYS_clock_gettime, clk, (long)ts, 0);
 }
 
+/* A stale kvm-clock map: rebuild it for the next calls; this one takes the general path. */
+static __attribute__((noinline)) long gettime_pv_stale(long clk, struct vdso_kts *ts)
+{
+	pvclock_vdso_pvmap_refresh(&pvclock_vdso_state);
+	return gettime_slow(clk, ts);
+}
+
+/*
+ * kvm-clock with vCPU 0's record stable: one multiply after the TSC read
+ * (pvmap.h).  The map is current when its keys equal the record's version
+ * and the time data's sequence count (both even, so a block mid-update
+ * never matches), loaded before the TSC read and loaded again after.
+ * cycle_last only grows, so a map left stale while the 32-bit sequence
+ * count wrapped all the way round still cannot match.
+ */
+static inline __attribute__((always_inline)) long gettime_pv(const volatile struct kdata_clock *vc,
+							     long clk, struct vdso_kts *ts)
+{
+	const volatile struct pvmap *m = &pvclock_vdso_pvmap;
+	const volatile struct pvclock_record *r = pvclock_vdso_pv_fast.rec;
+	const volatile struct pvmap_base *b = &m->clk[clk];
+	uint32_t mseq, kseq, v;
+	uint64_t d, sec, ns, stale;
+	unsigned __int128 x;
+
+	/* Records without TSC_STABLE: the per-vCPU path, without a look at the map. */
+	if (__builtin_expect(!(r->flags & PVCLOCK_TSC_STABLE), 0))
+		return gettime_slow(clk, ts);
+	mseq = m->seq;
+	kseq = vc->seq;
+	v = r->version;
+	pvclock_barrier();
+	/* One branch for all keys: they match on every call but one per update. */
+	stale = (mseq & 1) | (kseq ^ m->kseq);
+	stale |= v ^ m->version;
+	stale |= vc->cycle_last ^ m->cycle_last;
+	if (__builtin_expect(stale != 0, 0))
+		return gettime_pv_stale(clk, ts);
+	/* No map for these parameters: no TSC read here. */
+	if (__builtin_expect(m->span == 0, 0))
+		return gettime_slow(clk, ts);
+	/* RDTSCP waits for the loads before it. */
+	d = pvclock_rdtscp(0) - m->anchor;
+	if (__builtin_expect(d >= m->span, 0))
+		return gettime_slow(clk, ts);
+	x = b->base + (unsigned __int128)d * m->factor;
+	sec = b->sec;
+	pvclock_barrier();
+	/* The keys matched and the map is unchanged: compare against the map's copies. */
+	stale = vc->seq ^ m->kseq;
+	stale |= r->version ^ m->version;
+	stale |= m->seq ^ mseq;
+	if (__builtin_expect(stale != 0, 0))
+		return gettime_slow(clk, ts);
+	ns = (uint64_t)(x >> 64);
+	kdata_split(sec, ns, &ts->tv_sec, &ts->tv_nsec);
+	return 0;
+}
+
+/* Kept out of line so that the TSC path below needs no saved registers. */
+static __attribute__((noinline)) long gettime_other(long clk, struct vdso_kts *ts)
+{
+	const volatile struct kdata_clock *vc = __atomic_load_n(&pvclock_vdso_pv_fast.kd, __ATOMIC_ACQUIRE);
+
+	if (__builtin_expect(vc && ts && (unsigned long)clk < KDATA_BASES, 1) &&
+	    __builtin_expect(PVMAP_CLOCKS >> clk & 1, 1))
+		return gettime_pv(vc, clk, ts);
+	return gettime_slow(clk, ts);
+}
+
 /*
  * The common case, clocksource tsc with RDTSCP outside a time namespace, in
- * one straight line; anything else (start-up, kvm-clock, an update in
- * progress, other clocks) takes the general path above.
+ * one straight line; kvm-clock goes to its own straight line above, and
+ * anything else (start-up, an update in progress, other clocks) takes the
+ * general path.
  */
 static inline __attribute__((always_inline)) long gettime(long clk, struct vdso_kts *ts)
 {
@@ -148,7 +223,9 @@ static inline __attribute__((always_inline)) long gettime(long clk, struct vdso_
 	uint32_t seq;
 
 	vc = __atomic_load_n(&pvclock_vdso_tsc_fast, __ATOMIC_ACQUIRE);
-	if (__builtin_expect(!vc || !ts || (unsigned long)clk >= KDATA_BASES, 0) ||
+	if (__builtin_expect(!vc, 0))
+		return gettime_other(clk, ts);
+	if (__builtin_expect(!ts || (unsigned long)clk >= KDATA_BASES, 0) ||
 	    __builtin_expect(!(VDSO_SERVED_CLOCKS >> clk & 1), 0))
 		return gettime_slow(clk, ts);
 	vc += clk == 4 ? KDATA_RAW : KDATA_HRES;

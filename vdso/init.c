@@ -241,6 +241,18 @@ void pvclock_vdso_fill(struct vdso_state *s)
 		open_time_data(s);
 }
 
+void pvclock_vdso_pv_fast_set(const struct vdso_state *s)
+{
+	if (s && s->kd && !s->ns && s->kmode == KDATA_MODE_PVCLOCK &&
+	    (s->counter == VDSO_COUNTER_PV_AUTO || s->counter == VDSO_COUNTER_PV_VCPU0) &&
+	    s->src.tsc_mode == PVCLOCK_TSC_RDTSCP) {
+		pvclock_vdso_pv_fast.rec = (const volatile struct pvclock_record *)s->src.slots;
+		__atomic_store_n(&pvclock_vdso_pv_fast.kd, s->kd + KDATA_HRES, __ATOMIC_RELEASE);
+	} else {
+		__atomic_store_n(&pvclock_vdso_pv_fast.kd, 0, __ATOMIC_SEQ_CST);
+	}
+}
+
 const struct vdso_state *pvclock_vdso_start(void)
 {
 	int phase = VDSO_UNSET;
@@ -255,6 +267,7 @@ const struct vdso_state *pvclock_vdso_start(void)
 		if (s->counter == VDSO_COUNTER_RDTSCP && !s->ns)
 			__atomic_store_n(&pvclock_vdso_tsc_fast, (const struct kdata_clock *)s->kd,
 					 __ATOMIC_RELEASE);
+		pvclock_vdso_pv_fast_set(s);
 		return &pvclock_vdso_state;
 	}
 	return phase == VDSO_READY ? &pvclock_vdso_state : 0;

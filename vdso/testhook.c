@@ -8,6 +8,8 @@
 void pvclock_vdso_test_reset(void)
 {
 	__atomic_store_n(&pvclock_vdso_tsc_fast, 0, __ATOMIC_SEQ_CST);
+	pvclock_vdso_pv_fast_set(0);
+	pvclock_vdso_pvmap_reset();
 	__atomic_store_n(&pvclock_vdso_phase, VDSO_STARTING, __ATOMIC_SEQ_CST);
 	memset(&pvclock_vdso_state, 0, sizeof(pvclock_vdso_state));
 	pvclock_vdso_percpu_reset(0);
@@ -20,6 +22,8 @@ void pvclock_vdso_test_use(const void *time_data, const void *ns_page, const voi
 	struct vdso_state *s = &pvclock_vdso_state;
 
 	__atomic_store_n(&pvclock_vdso_tsc_fast, 0, __ATOMIC_SEQ_CST);
+	pvclock_vdso_pv_fast_set(0);
+	pvclock_vdso_pvmap_reset();
 	__atomic_store_n(&pvclock_vdso_phase, VDSO_STARTING, __ATOMIC_SEQ_CST);
 	memset(s, 0, sizeof(*s));
 	pvclock_vdso_percpu_reset(0);
@@ -46,6 +50,7 @@ void pvclock_vdso_test_use(const void *time_data, const void *ns_page, const voi
 		pvclock_vdso_percpu_reset(&s->src);
 	}
 	__atomic_store_n(&pvclock_vdso_phase, VDSO_READY, __ATOMIC_RELEASE);
+	pvclock_vdso_pv_fast_set(s);
 }
 
 int pvclock_vdso_test_served(void)

@@ -13,8 +13,10 @@
 
 #include <stdint.h>
 
+#include "pvclock/abi.h"
 #include "pvclock/source.h"
 #include "kdata.h"
+#include "pvmap.h"
 
 #define VDSO_HIDDEN __attribute__((visibility("hidden")))
 
@@ -81,6 +83,30 @@ extern int pvclock_vdso_phase VDSO_HIDDEN;
 
 /* The kernel's clock blocks when the straight TSC path applies, else NULL; set with READY. */
 extern const struct kdata_clock *pvclock_vdso_tsc_fast VDSO_HIDDEN;
+
+/*
+ * Where the kvm-clock map's keys live, when the map applies (kvm-clock,
+ * vCPU 0 allowed, RDTSCP, no time namespace); kd is NULL otherwise.  Set
+ * with READY: rec first, then kd with release.
+ */
+struct vdso_pv_fast {
+	const volatile struct kdata_clock *kd;          /* high-resolution block */
+	const volatile struct pvclock_record *rec;      /* vCPU 0's record */
+};
+
+extern struct vdso_pv_fast pvclock_vdso_pv_fast VDSO_HIDDEN;
+
+/* pvclock_vdso_pv_fast_set - point the map's readers at @s's data, or at nothing. */
+void pvclock_vdso_pv_fast_set(const struct vdso_state *s) VDSO_HIDDEN;
+
+/* The shared kvm-clock map (pvmap.h, pvmap.c). */
+extern struct pvmap pvclock_vdso_pvmap VDSO_HIDDEN;
+
+/* pvclock_vdso_pvmap_refresh - rebuild the map from @s's current record and time data. */
+void pvclock_vdso_pvmap_refresh(const struct vdso_state *s) VDSO_HIDDEN;
+
+/* pvclock_vdso_pvmap_reset - make the map stale (tests switching data). */
+void pvclock_vdso_pvmap_reset(void) VDSO_HIDDEN;
 
 /*
  * pvclock_vdso_start - fill the state if nobody has; the state when READY,
