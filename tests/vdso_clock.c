@@ -25,6 +25,7 @@
 #include "../vdso/testhook.h"
 #include "../vdso/vdso.h"
 #include "vdso_sim.h"
+#include "vdso_util.h"
 
 int __vdso_clock_gettime(long clk, struct timespec *ts);
 int __vdso_gettimeofday(struct timeval *tv, void *tz);
@@ -38,11 +39,6 @@ static const long served_clocks[] = {
 	CLOCK_REALTIME, CLOCK_MONOTONIC, CLOCK_MONOTONIC_RAW, CLOCK_BOOTTIME, CLOCK_TAI,
 };
 #define NR_SERVED (sizeof(served_clocks) / sizeof(served_clocks[0]))
-
-static int64_t ns_of(struct timespec t)
-{
-	return (int64_t)t.tv_sec * 1000000000ll + t.tv_nsec;
-}
 
 static long sys_gettime(long clk, struct timespec *ts)
 {
@@ -70,15 +66,6 @@ static void need_served(void)
 		cr_skip_test("the kernel's time data is not served here (layout other than Linux "
 			     "6.15+, a clocksource without vDSO support, or PVCLOCK_VDSO=off): "
 			     "every clock is delegated");
-}
-
-static int pin_to(unsigned cpu)
-{
-	cpu_set_t set;
-
-	CPU_ZERO(&set);
-	CPU_SET(cpu, &set);
-	return sched_setaffinity(0, sizeof(set), &set);
 }
 
 static int cpus_usable(void)

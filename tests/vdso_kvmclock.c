@@ -18,6 +18,7 @@
 #include "../vdso/percpu.h"
 #include "../vdso/testhook.h"
 #include "vdso_sim.h"
+#include "vdso_util.h"
 
 int __vdso_clock_gettime(long clk, struct timespec *ts);
 
@@ -27,27 +28,6 @@ static const long served_clocks[] = {
 #define NR_SERVED (sizeof(served_clocks) / sizeof(served_clocks[0]))
 
 static struct sim sim;
-
-static int64_t ns_of(struct timespec t)
-{
-	return (int64_t)t.tv_sec * 1000000000ll + t.tv_nsec;
-}
-
-static int pin_to(unsigned cpu)
-{
-	cpu_set_t set;
-
-	CPU_ZERO(&set);
-	CPU_SET(cpu, &set);
-	return sched_setaffinity(0, sizeof(set), &set);
-}
-
-static int two_cpus(void)
-{
-	cpu_set_t set;
-
-	return sched_getaffinity(0, sizeof(set), &set) == 0 && CPU_ISSET(0, &set) && CPU_ISSET(1, &set);
-}
 
 /* Bracket @n reads of every served clock by the model at the TSC before and after. */
 static long bracket(unsigned nr, int n)

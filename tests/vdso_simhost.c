@@ -15,6 +15,7 @@
 #include "../vdso/percpu.h"
 #include "../vdso/testhook.h"
 #include "vdso_sim.h"
+#include "vdso_util.h"
 
 int __vdso_clock_gettime(long clk, struct timespec *ts);
 
@@ -25,20 +26,6 @@ int __vdso_clock_gettime(long clk, struct timespec *ts);
 
 static struct sim sim;
 static struct simhost *host;
-
-static int64_t ns_of(struct timespec t)
-{
-	return (int64_t)t.tv_sec * 1000000000ll + t.tv_nsec;
-}
-
-static int pin_to(unsigned cpu)
-{
-	cpu_set_t set;
-
-	CPU_ZERO(&set);
-	CPU_SET(cpu, &set);
-	return sched_setaffinity(0, sizeof(set), &set);
-}
 
 static void setup_with(const struct simhost_config *cfg, int writer)
 {
@@ -155,13 +142,6 @@ static int64_t read_mono(void)
 
 	__vdso_clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ns_of(ts);
-}
-
-static int two_cpus(void)
-{
-	cpu_set_t set;
-
-	return sched_getaffinity(0, sizeof(set), &set) == 0 && CPU_ISSET(0, &set) && CPU_ISSET(1, &set);
 }
 
 /*
