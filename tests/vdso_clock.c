@@ -225,11 +225,7 @@ static void *warp_thread(void *arg)
 		/* Reading inside the lock orders every read after the previous one. */
 		pthread_mutex_lock(&w->lock);
 		__vdso_clock_gettime(w->clk, &ts);
-		if (ns_of(ts) < w->last)
-			w->warps++;
-		else
-			w->last = ns_of(ts);
-		w->reads++;
+		warp_note(ns_of(ts), &w->last, &w->warps, &w->reads);
 		pthread_mutex_unlock(&w->lock);
 	}
 	return NULL;

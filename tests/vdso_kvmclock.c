@@ -251,11 +251,7 @@ static void *warp_thread(void *arg)
 		/* Real kernel time is nowhere near the simulated 1000 s: that would be a system call. */
 		if (ts.tv_sec > 100000)
 			w->delegated++;
-		if (ns_of(ts) < w->last)
-			w->warps++;
-		else
-			w->last = ns_of(ts);
-		w->reads++;
+		warp_note(ns_of(ts), &w->last, &w->warps, &w->reads);
 		pthread_mutex_unlock(&w->lock);
 	}
 	return NULL;

@@ -100,11 +100,7 @@ static void *warp_thread(void *arg)
 					     (long long)lo, (long long)hi);
 			w->off_model++;
 		}
-		if (ns_of(ts) < w->last)
-			w->warps++;
-		else
-			w->last = ns_of(ts);
-		w->reads++;
+		warp_note(ns_of(ts), &w->last, &w->warps, &w->reads);
 		pthread_mutex_unlock(&w->lock);
 	}
 	return NULL;

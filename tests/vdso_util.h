@@ -32,4 +32,14 @@ static inline int two_cpus(void)
 	return sched_getaffinity(0, sizeof(set), &set) == 0 && CPU_ISSET(0, &set) && CPU_ISSET(1, &set);
 }
 
+/* One read of a warp check, made under the check's lock: a warp when below the last. */
+static inline void warp_note(int64_t ns, int64_t *last, long *warps, long *reads)
+{
+	if (ns < *last)
+		(*warps)++;
+	else
+		*last = ns;
+	(*reads)++;
+}
+
 #endif /* VDSO_UTIL_H */
