@@ -134,12 +134,7 @@ static int open_pvclock(struct vdso_state *s)
 	for (unsigned k = 0; k < PVCLOCK_PAGE_SLOTS; k++)
 		if (record_valid((const volatile struct pvclock_record *)(page + k * PVCLOCK_SLOT_STRIDE)))
 			last = k + 1;
-	s->src.slots = page;
-	s->src.stride = PVCLOCK_SLOT_STRIDE;
-	s->src.nr_slots = PVCLOCK_PAGE_SLOTS;
-	s->src.nr_valid = last;
-	s->src.max_retries = VDSO_MAX_RETRIES;
-	s->src.origin = PVCLOCK_ORIGIN_VVAR_VCLOCK;
+	vdso_source_set(&s->src, page, PVCLOCK_PAGE_SLOTS, last, PVCLOCK_ORIGIN_VVAR_VCLOCK);
 	return 1;
 }
 

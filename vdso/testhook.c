@@ -32,13 +32,8 @@ void pvclock_vdso_test_use(const void *time_data, const void *ns_page, const voi
 		s->kd = time_data;
 		s->ns = ns_page;
 		s->kmode = s->kd[KDATA_HRES].clock_mode;
-		s->src.slots = slots;
-		s->src.stride = PVCLOCK_SLOT_STRIDE;
-		s->src.nr_slots = nr_slots;
-		s->src.nr_valid = nr_slots;
-		s->src.max_retries = VDSO_MAX_RETRIES;
+		vdso_source_set(&s->src, slots, nr_slots, nr_slots, PVCLOCK_ORIGIN_MEMORY);
 		s->src.tsc_mode = PVCLOCK_TSC_RDTSCP;
-		s->src.origin = PVCLOCK_ORIGIN_MEMORY;
 		if (s->kmode == KDATA_MODE_TSC)
 			s->counter = VDSO_COUNTER_RDTSCP;
 		else if (protocol && !strcmp(protocol, "vcpu0"))

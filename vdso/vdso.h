@@ -45,6 +45,18 @@ enum vdso_counter {
 #define VDSO_MAX_RETRIES  (1u << 12)
 #define VDSO_STUCK_ROUNDS 256u
 
+/* Point @src at @nr_slots 64-byte slots, @nr_valid of them in use. */
+static inline void vdso_source_set(struct pvclock_source *src, const volatile unsigned char *slots,
+				   unsigned nr_slots, unsigned nr_valid, enum pvclock_origin origin)
+{
+	src->slots = slots;
+	src->stride = PVCLOCK_SLOT_STRIDE;
+	src->nr_slots = nr_slots;
+	src->nr_valid = nr_valid;
+	src->max_retries = VDSO_MAX_RETRIES;
+	src->origin = (uint8_t)origin;
+}
+
 /* What PVCLOCK_VDSO asks for. */
 enum vdso_request {
 	VDSO_REQ_AUTO = 0,
