@@ -10,7 +10,7 @@ static void regs_to_str(char *dst, const unsigned *regs, int n)
 	dst[n * 4] = '\0';
 }
 
-void pvclock_cpu_features(struct pvclock_cpu_features *f)
+static void scan(struct pvclock_cpu_features *f)
 {
 	unsigned a, b, c, d, max, maxext, regs[12];
 
@@ -62,5 +62,28 @@ void pvclock_cpu_features(struct pvclock_cpu_features *f)
 			f->kvm_clocksource2 = (a >> 3) & 1;   /* KVM_FEATURE_CLOCKSOURCE2 */
 			f->kvm_stable_bit = (a >> 24) & 1;    /* KVM_FEATURE_CLOCKSOURCE_STABLE_BIT */
 		}
+	}
+}
+
+/*
+ * Each CPUID is a VM exit in a guest (tens of microseconds for a scan), and
+ * the answers do not change while the process runs: scan once.  The first
+ * caller to claim the cache fills it; the others scan for themselves until
+ * it is published, so nobody waits.
+ */
+void pvclock_cpu_features(struct pvclock_cpu_features *f)
+{
+	static struct pvclock_cpu_features cache;
+	static int state;   /* 0 empty, 1 being filled, 2 ready */
+	int empty = 0;
+
+	if (__atomic_load_n(&state, __ATOMIC_ACQUIRE) == 2) {
+		*f = cache;
+		return;
+	}
+	scan(f);
+	if (__atomic_compare_exchange_n(&state, &empty, 1, 0, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED)) {
+		cache = *f;
+		__atomic_store_n(&state, 2, __ATOMIC_RELEASE);
 	}
 }

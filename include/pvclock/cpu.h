@@ -22,7 +22,8 @@ struct pvclock_cpu_features {
 
 /*
  * pvclock_cpu_features - fill @f from CPUID.  Never fails; features the
- * processor does not report read false.
+ * processor does not report read false.  CPUID is executed once per
+ * process (each CPUID is a VM exit in a guest); later calls copy the result.
  */
 void pvclock_cpu_features(struct pvclock_cpu_features *f);
 
