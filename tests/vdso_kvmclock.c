@@ -276,6 +276,109 @@ Test(vdso_kvmclock, unstable_skewed_records_monotonic_across_threads, .timeout =
 	cr_expect_eq(bracket(SIM_NSLOTS, 100000), 0, "per-vCPU values outside the model's bracket");
 }
 
+/* --- the view map: the per-vCPU view in one multiply (pvmap.h, percpu.h) --------------- */
+
+/* The open view's floor, as the drop-in's state holds it. */
+static uint64_t open_view_floor(void)
+{
+	uint64_t seq = __atomic_load_n(&pvclock_vdso_views.seq, __ATOMIC_ACQUIRE);
+
+	return pvclock_vdso_views.view[seq >> 1 & 1].floor;
+}
+
+Test(vdso_kvmclock, unstable_bracket_1e6_per_clock_through_the_view_map, .timeout = 300)
+{
+	struct timespec ts;
+
+	/* vCPU 1's record runs 50 us ahead of vCPU 0's: the view's lead is record 1. */
+	sim_init(&sim, SIM_NSLOTS, 0, 50000);
+	pvclock_vdso_test_use(sim.kd, NULL, sim.slots, SIM_NSLOTS, "auto");
+	cr_assert_eq(__vdso_clock_gettime(CLOCK_MONOTONIC, &ts), 0);
+	cr_assert_eq(__vdso_clock_gettime(CLOCK_MONOTONIC, &ts), 0);
+	cr_assert_neq(pvclock_vdso_viewmap.span, 0, "the view map was not built for uniform records");
+	cr_assert_eq(pvclock_vdso_viewmap.vseq, __atomic_load_n(&pvclock_vdso_views.seq, __ATOMIC_ACQUIRE));
+	cr_expect_eq(bracket(SIM_NSLOTS, 1000000), 0, "view-map values outside the model's bracket");
+}
+
+/* Every record lowered by @ns in one host update (versions odd, then even). */
+static void lower_records(unsigned nr, uint64_t ns)
+{
+	for (unsigned k = 0; k < nr; k++) {
+		struct pvclock_record *r = sim_record(&sim, k);
+
+		__atomic_store_n(&r->version, r->version + 1, __ATOMIC_RELEASE);
+		r->system_time -= ns;
+		__atomic_store_n(&r->version, r->version + 1, __ATOMIC_RELEASE);
+	}
+}
+
+/*
+ * A host update that lowers every record by 2 ms: time stands at the new
+ * view's floor (exactly the kernel's arithmetic on the floor) until the
+ * records reach it, and the view map then serves only TSC values where the
+ * lead is at or above the floor.
+ */
+Test(vdso_kvmclock, view_map_starts_where_the_lead_reaches_the_floor, .timeout = 60)
+{
+	struct timespec ts;
+	uint64_t per_ms, t, floor, anchor;
+	int64_t stand, v, prev;
+	long reads = 0, standing = 0, back = 0, outside = 0;
+
+	if (pin_to(0) != 0)
+		cr_skip_test("cannot pin the thread to CPU 0");
+	sim_init(&sim, SIM_NSLOTS, 0, 0);
+	per_ms = sim_tsc_per_ms();
+	pvclock_vdso_test_use(sim.kd, NULL, sim.slots, SIM_NSLOTS, "auto");
+	/* 10 ms in, so that the lowered records stay past cycle_last. */
+	for (t = pvclock_rdtsc_lfence(); pvclock_rdtsc_lfence() - t < 10 * per_ms;)
+		cr_assert_eq(__vdso_clock_gettime(CLOCK_MONOTONIC, &ts), 0);
+	prev = ns_of(ts);
+	lower_records(SIM_NSLOTS, 2000000);
+	/* This read sees its record's new version, hands out its value, and rebuilds. */
+	cr_assert_eq(__vdso_clock_gettime(CLOCK_MONOTONIC, &ts), 0);
+	cr_assert_geq(ns_of(ts), prev);
+	floor = open_view_floor();
+	cr_assert_gt(floor, sim_pv(&sim, SIM_NSLOTS, pvclock_rdtsc_lfence()),
+		     "the lowered records should be below the new floor");
+	stand = sim_clock(&sim, CLOCK_MONOTONIC, floor);
+	cr_assert_geq(stand, ns_of(ts));
+	prev = ns_of(ts);
+	/* Until the records reach the floor, every read is the floor's time exactly. */
+	while (sim_pv(&sim, SIM_NSLOTS, pvclock_rdtsc_lfence()) + 10000 < floor) {
+		cr_assert_eq(__vdso_clock_gettime(CLOCK_MONOTONIC, &ts), 0);
+		standing += ns_of(ts) == stand;
+		reads++;
+	}
+	cr_expect_eq(standing, reads, "%ld of %ld reads below the floor were not the floor's time",
+		     reads - standing, reads);
+	cr_assert_gt(reads, 0);
+	cr_assert_neq(pvclock_vdso_viewmap.span, 0, "no view map past the floor");
+	anchor = pvclock_vdso_viewmap.anchor;
+	cr_expect_geq(sim_pv(&sim, SIM_NSLOTS, anchor), floor, "the map starts below the floor");
+	cr_expect_lt(sim_pv(&sim, SIM_NSLOTS, anchor - 1), floor, "the map starts later than needed");
+	/* Then time moves on from the floor: monotonic, and within the model's bracket. */
+	for (t = pvclock_rdtsc_lfence(); pvclock_rdtsc_lfence() - t < 2 * per_ms; reads++) {
+		uint64_t t0 = pvclock_rdtsc_lfence(), t1;
+		int64_t lo, hi;
+
+		cr_assert_eq(__vdso_clock_gettime(CLOCK_MONOTONIC, &ts), 0);
+		t1 = pvclock_rdtsc_lfence();
+		v = ns_of(ts);
+		back += v < prev;
+		prev = v;
+		lo = sim_clock(&sim, CLOCK_MONOTONIC, sim_pv(&sim, SIM_NSLOTS, t0));
+		hi = sim_clock(&sim, CLOCK_MONOTONIC, sim_pv(&sim, SIM_NSLOTS, t1));
+		if (lo < stand)
+			lo = stand;
+		if (hi < stand)
+			hi = stand;
+		outside += v < lo || v > hi;
+	}
+	cr_expect_eq(back, 0, "%ld reads went back", back);
+	cr_expect_eq(outside, 0, "%ld reads outside [max(model, floor) before, after]", outside);
+}
+
 Test(vdso_kvmclock, forced_percpu_with_stable_records)
 {
 	sim_init(&sim, SIM_NSLOTS, PVCLOCK_TSC_STABLE, 0);
@@ -419,7 +522,7 @@ Test(vdso_kvmclock, fused_map_within_2ns_of_the_two_steps)
 
 		random_record(&r);
 		random_block(&kc, r.system_time);
-		pvmap_build(&m, &r, &kc);
+		pvmap_build(&m, &r, &kc, 0);
 		cr_assert_neq(m.span, 0, "parameters within the bound's condition were refused");
 		last = m.anchor + m.span - 1;
 		/* The map serves exactly the TSC values where the kernel does not clamp. */
@@ -454,15 +557,15 @@ Test(vdso_kvmclock, fused_map_refuses_what_it_cannot_bound)
 	struct pvmap m;
 
 	random_block(&kc, r.system_time);
-	pvmap_build(&m, &r, &kc);
+	pvmap_build(&m, &r, &kc, 0);
 	cr_expect_eq(m.span, 0, "a TSC slower than 1 GHz must take the general path");
 	r.mul = 3u << 29;
 	r.shift = 0;
 	kc.mult = (1u << 25) + (1u << 20);   /* 2.06 ns per kvmclock ns: the gap could reach 3 ns */
-	pvmap_build(&m, &r, &kc);
+	pvmap_build(&m, &r, &kc, 0);
 	cr_expect_eq(m.span, 0, "parameters outside the 2 ns bound must take the general path");
 	kc.mult = 1u << 24;
-	pvmap_build(&m, &r, &kc);
+	pvmap_build(&m, &r, &kc, 0);
 	cr_expect_neq(m.span, 0);
 }
 
@@ -494,7 +597,7 @@ static void model_tick(struct model *md, uint64_t tsc, uint32_t mult)
 	}
 	kc->cycle_last = pv;
 	kc->mult = mult;
-	pvmap_build(&md->map, &md->r, kc);
+	pvmap_build(&md->map, &md->r, kc, 0);
 }
 
 static void model_record(struct model *md, uint64_t tsc)
@@ -502,7 +605,7 @@ static void model_record(struct model *md, uint64_t tsc)
 	md->r.system_time = pvclock_time_at(md->r.system_time, md->r.tsc_timestamp, md->r.mul,
 					    md->r.shift, tsc);
 	md->r.tsc_timestamp = tsc;
-	pvmap_build(&md->map, &md->r, &md->kc);
+	pvmap_build(&md->map, &md->r, &md->kc, 0);
 }
 
 static int64_t model_read(const struct pvmap *m, uint64_t tsc)
@@ -532,7 +635,7 @@ Test(vdso_kvmclock, fused_map_monotonic_across_updates_and_slews)
 	md.kc.shift = 24;
 	md.kc.mult = 1u << 24;
 	md.kc.base[1] = (struct kdata_stamp){ 1000, 0 };
-	pvmap_build(&md.map, &md.r, &md.kc);
+	pvmap_build(&md.map, &md.r, &md.kc, 0);
 	/* 20 ns of TSC ticks: two calls are never closer than this (a call takes longer). */
 	min_gap = 20 * 5 / 2;
 	for (int u = 0; u < 4000; u++) {

@@ -148,6 +148,117 @@ static __attribute__((noinline)) long gettime_pv_stale(long clk, struct vdso_kts
 }
 
 /*
+ * kvm-clock with vCPU 0's record unstable, in auto mode, without the view
+ * map: the per-vCPU view (percpu.h) and the kernel's arithmetic in one
+ * straight line.  The view is read between the two loads of the time
+ * data's sequence count, as the general path's counter is; anything
+ * unusual takes the general path.
+ */
+static __attribute__((noinline)) long gettime_view(const volatile struct kdata_clock *vc,
+						   long clk, struct vdso_kts *ts)
+{
+	const struct vdso_state *s = &pvclock_vdso_state;
+	uint64_t vseq, pv, sec, nsec, last, mask, max_cycles, ns;
+	uint32_t kseq, mult, shift;
+	int rc;
+
+	kseq = vc->seq;
+	pvclock_barrier();
+	if (__builtin_expect((kseq & 1) || vc->clock_mode != KDATA_MODE_PVCLOCK, 0))
+		return gettime_slow(clk, ts);
+	rc = view_try(&s->src, &vseq, &pv);
+	if (__builtin_expect(rc != VIEW_DONE && rc != VIEW_DONE_STALE, 0))
+		return gettime_slow(clk, ts);
+	sec = vc->base[clk].sec;
+	nsec = vc->base[clk].nsec;
+	last = vc->cycle_last;
+	mask = vc->mask;
+	max_cycles = vc->max_cycles;
+	mult = vc->mult;
+	shift = vc->shift;
+	pvclock_barrier();
+	if (__builtin_expect(vc->seq != kseq, 0))
+		return gettime_slow(clk, ts);
+	if (__builtin_expect(rc == VIEW_DONE_STALE, 0))
+		pvclock_vdso_view_rebuild(&s->src, vseq);
+	ns = kdata_ns(pv, last, mask, max_cycles, mult, shift, nsec);
+	kdata_split(sec, ns, &ts->tv_sec, &ts->tv_nsec);
+	return 0;
+}
+
+/* A stale view map: rebuild it for the next calls; this one reads the view itself. */
+static __attribute__((noinline)) long gettime_view_stale(const volatile struct kdata_clock *vc,
+							 long clk, struct vdso_kts *ts)
+{
+	pvclock_vdso_viewmap_refresh(&pvclock_vdso_state);
+	return gettime_view(vc, clk, ts);
+}
+
+/*
+ * The same through the view map: the view's lead and the time data folded
+ * into one multiply (pvmap.h), for TSC values where the lead is above the
+ * view's floor.  Keys: the map's sequence count, the time data's, the
+ * view's, and cycle_last, loaded before the TSC read and again after.  The
+ * load of the own vCPU's record version only decides whether the view must
+ * be rebuilt, as in view_try(), and orders the TSC read before the second
+ * load of the view's sequence number.
+ */
+static __attribute__((noinline)) long gettime_percpu(const volatile struct kdata_clock *vc,
+						     long clk, struct vdso_kts *ts)
+{
+	const struct vdso_state *s = &pvclock_vdso_state;
+	const volatile struct pvmap *m = &pvclock_vdso_viewmap;
+	const volatile struct pvmap_base *b = &m->clk[clk];
+	const volatile struct vdso_views *vs = &pvclock_vdso_views;
+	uint64_t vseq, d, sec, ns, stale;
+	uint32_t mseq, kseq, aux, k, seen;
+	unsigned __int128 x;
+	int rebuild = 0;
+
+	if (__builtin_expect(s->counter != VDSO_COUNTER_PV_AUTO, 0))
+		return gettime_slow(clk, ts);
+	mseq = m->seq;
+	kseq = vc->seq;
+	vseq = vs->seq;
+	pvclock_barrier();
+	/* One branch for all keys: they match on every call but one per update. */
+	stale = (mseq & 1) | (kseq ^ m->kseq);
+	stale |= vseq ^ m->vseq;
+	stale |= vc->cycle_last ^ m->cycle_last;
+	if (__builtin_expect(stale != 0, 0))
+		return gettime_view_stale(vc, clk, ts);
+	if (__builtin_expect(m->span == 0, 0))
+		return gettime_view(vc, clk, ts);
+	/* RDTSCP waits for the loads before it. */
+	d = pvclock_rdtscp(&aux) - m->anchor;
+	k = aux & PVCLOCK_TSC_AUX_CPU_MASK;
+	/* Its address comes from RDTSCP: loaded after the TSC read (view_try). */
+	seen = vs->view[vseq >> 1 & 1].version[k & (PVCLOCK_PAGE_SLOTS - 1)];
+	if (__builtin_expect(k < s->src.nr_valid, 1)) {
+		/* The drop-in's slots are PVCLOCK_SLOT_STRIDE apart (vdso_source_set). */
+		uint32_t now = ((const volatile struct pvclock_record *)
+				(s->src.slots + (uint64_t)k * PVCLOCK_SLOT_STRIDE))->version;
+
+		rebuild = now != seen && !(now & 1);
+	}
+	if (__builtin_expect(d >= m->span, 0))
+		return gettime_view(vc, clk, ts);
+	x = b->base + (unsigned __int128)d * m->factor;
+	sec = b->sec;
+	pvclock_barrier();
+	stale = vc->seq ^ kseq;
+	stale |= vs->seq ^ vseq;
+	stale |= m->seq ^ mseq;
+	if (__builtin_expect(stale != 0, 0))
+		return gettime_view(vc, clk, ts);
+	if (__builtin_expect(rebuild, 0))
+		pvclock_vdso_view_rebuild(&s->src, vseq);
+	ns = (uint64_t)(x >> 64);
+	kdata_split(sec, ns, &ts->tv_sec, &ts->tv_nsec);
+	return 0;
+}
+
+/*
  * kvm-clock with vCPU 0's record stable: one multiply after the TSC read
  * (pvmap.h).  The map is current when its keys equal the record's version
  * and the time data's sequence count (both even, so a block mid-update
@@ -167,7 +278,7 @@ static inline __attribute__((always_inline)) long gettime_pv(const volatile stru
 
 	/* Records without TSC_STABLE: the per-vCPU path, without a look at the map. */
 	if (__builtin_expect(!(r->flags & PVCLOCK_TSC_STABLE), 0))
-		return gettime_slow(clk, ts);
+		return gettime_percpu(vc, clk, ts);
 	mseq = m->seq;
 	kseq = vc->seq;
 	v = r->version;

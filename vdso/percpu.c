@@ -104,14 +104,14 @@ static void fill(const struct pvclock_source *src, struct vdso_view *nv,
 	nv->lead = *lead;
 }
 
-/* The floor of the view that follows @old, closed at @tmax. */
+/* The floor of the view that follows @old, closed at @tmax (padded, see percpu.h). */
 static uint64_t next_floor(const struct vdso_view *old, uint64_t tmax)
 {
 	uint64_t g;
 
 	if (!old->nr)
 		return old->floor;
-	g = view_at(old, tmax);
+	g = view_at(old, tmax) + VIEW_PAD_NS;
 	return g > old->floor ? g : old->floor;
 }
 
@@ -185,6 +185,8 @@ int pvclock_vdso_view_closing(uint64_t seq, uint64_t *ns)
 		return PVCLOCK_ESTUCK;
 	if (!nr)
 		return PVCLOCK_EINVALID;
+	/* Padded as the next floor is: at least every value the open view's map handed out. */
+	g += VIEW_PAD_NS;
 	*ns = g > floor ? g : floor;
 	return PVCLOCK_OK;
 }

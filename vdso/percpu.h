@@ -37,22 +37,24 @@
  *     store is visible, so later than every TSC value a reader of the open
  *     view used (each read its TSC before it loaded seq the second time,
  *     and found S then);
- *  4. opens the new copy with F_new = max(F_old, g_old(tmax)):
+ *  4. opens the new copy with F_new = max(F_old, g_old(tmax) + pad):
  *     {S + 1, tmax} -> {S + 2, 0}, again with the new tmax if a reader
  *     raised it meanwhile.
  *
  * A reader that finds seq odd uses the closing copy, with its TSC value
- * capped at tmax: max(F_old, g_old(min(t, tmax))).  If tmax is not set yet
- * it sets it itself, to a TSC value read after it saw seq odd (later than
- * every open-view read, too).  Time stands still for such reads: for the
- * few instructions of step 3 and 4, or VIEW_STALE_NS at most (below).
+ * capped at tmax: max(F_old, g_old(min(t, tmax)) + pad) (VIEW_PAD_NS).  If
+ * tmax is not set yet it sets it itself, to a TSC value read after it saw
+ * seq odd (later than every open-view read, too).  Time stands still for
+ * such reads: for the few instructions of step 3 and 4, or VIEW_STALE_NS at
+ * most (below).
  *
  * Why time never goes back across threads.  Say read A returned before read
  * B started (B ran after hearing from A, on any vCPU).  RDTSCP waits for
  * earlier loads, and the TSCs run in step on every vCPU, so t_A <= t_B.
- * Every value a view hands out lies in [F, g(t)] with g non-decreasing, and
- * F_new is at least every value of the view before it: the open-view values
- * are g_old(t) with t < tmax, the closing-view values are capped at tmax.
+ * Every value a view hands out lies in [F, g(t)] with g non-decreasing
+ * (closing: g(t) + pad), and F_new is at least every value of the view
+ * before it: the open-view values are g_old(t) with t < tmax, the
+ * closing-view values are capped at tmax.
  * So values never decrease along one view, nor from one view to the next,
  * nor from an open view to its closing phase; B >= A whichever views A and
  * B used.  A rebuild may lower g (a lowered record): time then stands at
@@ -81,6 +83,15 @@
 
 /* Readers of a closing view move tmax on once it lies this far behind them (above). */
 #define VIEW_STALE_NS 2000u
+/*
+ * Closing-view values and the next floor are g_old(min(t, tmax)) plus this
+ * pad.  The clock functions may serve an open view through a one-multiply
+ * map (pvmap.h) that is up to 2 ns of the clock above the exact value at the
+ * same TSC; 4 ns of kvmclock are at least 3 ns of the clock at any rate the
+ * map accepts, so every later value is at least every map value handed out
+ * before the view closed, however close t and tmax are.
+ */
+#define VIEW_PAD_NS 4u
 /* Reads restarted because views changed under them, before giving up. */
 #define VIEW_ROUNDS 64u
 /* Tries per record when a rebuild snapshots it. */
@@ -160,63 +171,92 @@ static inline uint64_t view_at(const volatile struct vdso_view *v, uint64_t tsc)
 	return best;
 }
 
-static inline int pvclock_vdso_percpu(const struct vdso_state *s, uint64_t *ns)
+/* What one look at the open view gave (view_try). */
+enum view_try {
+	VIEW_DONE = 0,     /* *ns holds the value */
+	VIEW_DONE_STALE,   /* *ns holds the value; the host has updated a record: rebuild */
+	VIEW_CHANGED,      /* a rebuild moved the view meanwhile: look again */
+	VIEW_CLOSING,      /* the view is closing: pvclock_vdso_view_closing() */
+	VIEW_EMPTY,        /* no record could be snapshotted yet: rebuild */
+};
+
+/*
+ * view_try - one read of the open view into *@ns; *@seqp gets the view's
+ * sequence number (what a rebuild or a closing read needs).
+ */
+static inline __attribute__((always_inline)) int view_try(const struct pvclock_source *src,
+							  uint64_t *seqp, uint64_t *ns)
 {
 	const volatile struct vdso_views *vs = &pvclock_vdso_views;
+	const volatile struct vdso_view *v;
+	struct vdso_snap lead;
+	uint64_t tsc, seq, floor, g;
+	uint32_t aux, k, nr, uniform, seen;
+	int stale = 0;
+
+	*seqp = seq = vs->seq;
+	pvclock_barrier();
+	if (__builtin_expect(seq & 1, 0))
+		return VIEW_CLOSING;
+	v = &vs->view[seq >> 1 & 1];
+	nr = v->nr;
+	floor = v->floor;
+	uniform = v->uniform;
+	lead = snap_load(&v->lead);
+	/* RDTSCP waits for the loads above. */
+	tsc = pvclock_rdtscp(&aux);
+	k = aux & PVCLOCK_TSC_AUX_CPU_MASK;
+	/*
+	 * This load's address comes from RDTSCP's result, so it is performed
+	 * after the TSC was read, and the second load of seq after it (x86
+	 * keeps loads in order): the TSC value is older than that load, as
+	 * the argument above needs.  No fence.
+	 */
+	seen = v->version[k & (PVCLOCK_PAGE_SLOTS - 1)];
+	if (__builtin_expect(k < src->nr_valid, 1)) {
+		uint32_t now = pvclock_source_record(src, k)->version;
+
+		/* A record mid-update (odd) is looked at again by the next read. */
+		stale = now != seen && !(now & 1);
+	}
+	g = __builtin_expect(uniform, 1) ? snap_at(&lead, tsc) : view_at(v, tsc);
+	pvclock_barrier();
+	if (__builtin_expect(vs->seq != seq, 0))
+		return VIEW_CHANGED;
+	/* No record could be read yet: nothing was handed out either. */
+	if (__builtin_expect(!nr, 0))
+		return VIEW_EMPTY;
+	*ns = g > floor ? g : floor;
+	return __builtin_expect(stale, 0) ? VIEW_DONE_STALE : VIEW_DONE;
+}
+
+static inline int pvclock_vdso_percpu(const struct vdso_state *s, uint64_t *ns)
+{
 	int rebuilt = 0;
 
 	for (unsigned round = 0; round < VIEW_ROUNDS; round++) {
-		const volatile struct vdso_view *v;
-		struct vdso_snap lead;
-		uint64_t tsc, seq, floor, g;
-		uint32_t aux, k, nr, uniform, seen;
-		int stale = 0;
+		uint64_t seq;
+		int rc;
 
-		seq = vs->seq;
-		pvclock_barrier();
-		if (__builtin_expect(seq & 1, 0)) {
-			int rc = pvclock_vdso_view_closing(seq, ns);
-
-			if (rc == PVCLOCK_ESTUCK)
-				continue;
-			return rc;
-		}
-		v = &vs->view[seq >> 1 & 1];
-		nr = v->nr;
-		floor = v->floor;
-		uniform = v->uniform;
-		lead = snap_load(&v->lead);
-		/* RDTSCP waits for the loads above. */
-		tsc = pvclock_rdtscp(&aux);
-		k = aux & PVCLOCK_TSC_AUX_CPU_MASK;
-		/*
-		 * This load's address comes from RDTSCP's result, so it is
-		 * performed after the TSC was read, and the second load of seq
-		 * after it (x86 keeps loads in order): the TSC value is older
-		 * than that load, as the argument above needs.  No fence.
-		 */
-		seen = v->version[k & (PVCLOCK_PAGE_SLOTS - 1)];
-		if (__builtin_expect(k < s->src.nr_valid, 1)) {
-			uint32_t now = pvclock_source_record(&s->src, k)->version;
-
-			/* A record mid-update (odd) is looked at again by the next read. */
-			stale = now != seen && !(now & 1);
-		}
-		g = __builtin_expect(uniform, 1) ? snap_at(&lead, tsc) : view_at(v, tsc);
-		pvclock_barrier();
-		if (__builtin_expect(vs->seq != seq, 0))
-			continue;
-		if (__builtin_expect(!nr, 0)) {
-			/* No record could be read yet: nothing was handed out either. */
+		switch (view_try(&s->src, &seq, ns)) {
+		case VIEW_DONE:
+			return PVCLOCK_OK;
+		case VIEW_DONE_STALE:
+			pvclock_vdso_view_rebuild(&s->src, seq);
+			return PVCLOCK_OK;
+		case VIEW_CLOSING:
+			rc = pvclock_vdso_view_closing(seq, ns);
+			if (rc != PVCLOCK_ESTUCK)
+				return rc;
+			break;
+		case VIEW_EMPTY:
 			if (rebuilt++)
 				return PVCLOCK_EINVALID;
 			pvclock_vdso_view_rebuild(&s->src, seq);
-			continue;
+			break;
+		default:
+			break;
 		}
-		if (__builtin_expect(stale, 0))
-			pvclock_vdso_view_rebuild(&s->src, seq);
-		*ns = g > floor ? g : floor;
-		return PVCLOCK_OK;
 	}
 	return PVCLOCK_ESTUCK;
 }

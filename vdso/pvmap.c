@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The shared kvm-clock map (pvmap.h): rebuilt by whichever call first finds
- * it stale, i.e. once per kernel tick or record update, never on a read
- * that finds it current.
+ * The shared kvm-clock maps (pvmap.h), one from vCPU 0's record and one from
+ * the per-vCPU view's lead (percpu.h): rebuilt by whichever call first finds
+ * one stale, i.e. once per kernel tick, record update or view rebuild,
+ * never on a read that finds it current.
  *
  * Publishing needs no lock: a rebuilder claims the map by moving its
  * sequence count from the even value it saw to odd (compare-and-swap),
@@ -11,10 +12,27 @@
  * handler interrupted), does not wait: it reads through the general path.
  */
 #include "pvclock/read.h"
+#include "percpu.h"
 #include "pvmap.h"
 #include "vdso.h"
 
 VDSO_HIDDEN struct pvmap pvclock_vdso_pvmap __attribute__((aligned(64)));
+VDSO_HIDDEN struct pvmap pvclock_vdso_viewmap __attribute__((aligned(64)));
+
+/* A consistent copy of the high-resolution block, read under its sequence count. */
+static void copy_block(const volatile struct kdata_clock *vc, struct kdata_clock *kc)
+{
+	kc->clock_mode = vc->clock_mode;
+	kc->cycle_last = vc->cycle_last;
+	kc->max_cycles = vc->max_cycles;
+	kc->mask = vc->mask;
+	kc->mult = vc->mult;
+	kc->shift = vc->shift;
+	for (unsigned c = 0; c < KDATA_BASES; c++) {
+		kc->base[c].sec = vc->base[c].sec;
+		kc->base[c].nsec = vc->base[c].nsec;
+	}
+}
 
 /* A consistent copy of the high-resolution block and vCPU 0's record; -1 if none. */
 static int snapshot(const struct vdso_state *s, struct kdata_clock *kc, struct pvmap_record *r,
@@ -31,16 +49,7 @@ static int snapshot(const struct vdso_state *s, struct kdata_clock *kc, struct p
 			continue;
 		}
 		pvclock_barrier();
-		kc->clock_mode = vc->clock_mode;
-		kc->cycle_last = vc->cycle_last;
-		kc->max_cycles = vc->max_cycles;
-		kc->mask = vc->mask;
-		kc->mult = vc->mult;
-		kc->shift = vc->shift;
-		for (unsigned c = 0; c < KDATA_BASES; c++) {
-			kc->base[c].sec = vc->base[c].sec;
-			kc->base[c].nsec = vc->base[c].nsec;
-		}
+		copy_block(vc, kc);
 		r->tsc_timestamp = pr->tsc_timestamp;
 		r->system_time = pr->system_time;
 		r->mul = pr->tsc_to_system_mul;
@@ -56,9 +65,37 @@ static int snapshot(const struct vdso_state *s, struct kdata_clock *kc, struct p
 	return -1;
 }
 
+/*
+ * Publish @map into @shared, whose sequence count was @seq (even) when the
+ * caller began; nothing when another caller claimed it meanwhile.
+ */
+static void publish(struct pvmap *shared_map, uint32_t seq, const struct pvmap *map)
+{
+	volatile struct pvmap *shared = shared_map;
+
+	if (!__atomic_compare_exchange_n(&shared_map->seq, &seq, seq + 1, 0,
+					 __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
+		return;
+	/* x86 keeps stores in order: readers that see seq + 2 see all of these. */
+	pvclock_barrier();
+	shared->kseq = map->kseq;
+	shared->version = map->version;
+	shared->vseq = map->vseq;
+	shared->cycle_last = map->cycle_last;
+	shared->anchor = map->anchor;
+	shared->span = map->span;
+	shared->factor = map->factor;
+	for (unsigned c = 0; c < KDATA_BASES; c++) {
+		if (!(PVMAP_CLOCKS >> c & 1))
+			continue;
+		shared->clk[c].base = map->clk[c].base;
+		shared->clk[c].sec = map->clk[c].sec;
+	}
+	__atomic_store_n(&shared_map->seq, seq + 2, __ATOMIC_RELEASE);
+}
+
 VDSO_HIDDEN void pvclock_vdso_pvmap_refresh(const struct vdso_state *s)
 {
-	volatile struct pvmap *shared = &pvclock_vdso_pvmap;
 	uint32_t seq = __atomic_load_n(&pvclock_vdso_pvmap.seq, __ATOMIC_ACQUIRE);
 	struct kdata_clock kc;
 	struct pvmap_record r;
@@ -69,37 +106,92 @@ VDSO_HIDDEN void pvclock_vdso_pvmap_refresh(const struct vdso_state *s)
 		return;
 	if (snapshot(s, &kc, &r, &map.kseq, &map.version, &flags))
 		return;
-	pvmap_build(&map, &r, &kc);
+	map.vseq = 0;
+	pvmap_build(&map, &r, &kc, 0);
 	/* Unstable records, another clock mode, an unusual mask: keyed, but empty. */
 	if (!(flags & PVCLOCK_TSC_STABLE) || kc.clock_mode != s->kmode || kc.mask != ~0ull)
 		map.span = 0;
-	if (!__atomic_compare_exchange_n(&pvclock_vdso_pvmap.seq, &seq, seq + 1, 0,
-					 __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
-		return;
-	/* x86 keeps stores in order: readers that see seq + 2 see all of these. */
-	pvclock_barrier();
-	shared->kseq = map.kseq;
-	shared->version = map.version;
-	shared->cycle_last = map.cycle_last;
-	shared->anchor = map.anchor;
-	shared->span = map.span;
-	shared->factor = map.factor;
-	for (unsigned c = 0; c < KDATA_BASES; c++) {
-		if (!(PVMAP_CLOCKS >> c & 1))
+	publish(&pvclock_vdso_pvmap, seq, &map);
+}
+
+/*
+ * A consistent copy of the high-resolution block and of the open view's
+ * floor and lead; -1 if none (a view closing, updates racing).
+ */
+static int view_snapshot(const struct vdso_state *s, struct kdata_clock *kc, struct pvmap_record *r,
+			 uint64_t *floor, int *usable, uint32_t *kseq, uint64_t *vseq)
+{
+	const volatile struct kdata_clock *vc = s->kd + KDATA_HRES;
+	const volatile struct vdso_views *vs = &pvclock_vdso_views;
+
+	for (unsigned tries = 0; tries < 16; tries++) {
+		uint32_t ks = vc->seq;
+		uint64_t q = vs->seq;
+		const volatile struct vdso_view *v = &vs->view[q >> 1 & 1];
+
+		if ((ks & 1) || (q & 1)) {
+			__asm__ __volatile__("pause");
 			continue;
-		shared->clk[c].base = map.clk[c].base;
-		shared->clk[c].sec = map.clk[c].sec;
+		}
+		pvclock_barrier();
+		copy_block(vc, kc);
+		r->tsc_timestamp = v->lead.tsc_timestamp;
+		r->system_time = v->lead.system_time;
+		r->mul = v->lead.mul;
+		r->shift = (int8_t)v->lead.shift;
+		*floor = v->floor;
+		*usable = v->uniform && v->nr && v->lead.mul;
+		pvclock_barrier();
+		if (vc->seq == ks && vs->seq == q) {
+			*kseq = ks;
+			*vseq = q;
+			return 0;
+		}
 	}
-	__atomic_store_n(&pvclock_vdso_pvmap.seq, seq + 2, __ATOMIC_RELEASE);
+	return -1;
+}
+
+VDSO_HIDDEN void pvclock_vdso_viewmap_refresh(const struct vdso_state *s)
+{
+	uint32_t seq = __atomic_load_n(&pvclock_vdso_viewmap.seq, __ATOMIC_ACQUIRE);
+	struct kdata_clock kc;
+	struct pvmap_record r;
+	struct pvmap map;
+	uint64_t floor;
+	int usable;
+
+	if (seq & 1)
+		return;
+	if (view_snapshot(s, &kc, &r, &floor, &usable, &map.kseq, &map.vseq))
+		return;
+	map.version = 0;
+	/* Start where the lead reaches the floor: before that the view reads the floor. */
+	pvmap_build(&map, &r, &kc, floor);
+	/*
+	 * Mixed rates (g is a maximum, not one record), no record yet, another
+	 * clock mode, an unusual mask, or a rate at which VIEW_PAD_NS of
+	 * kvmclock is not 3 ns of the clock: keyed, but empty.
+	 */
+	if (!usable || kc.clock_mode != s->kmode || kc.mask != ~0ull ||
+	    (uint64_t)kc.mult * VIEW_PAD_NS < (3ull << kc.shift))
+		map.span = 0;
+	publish(&pvclock_vdso_viewmap, seq, &map);
+}
+
+static void reset(struct pvmap *m)
+{
+	/* Keys no record, view or time data can have (odd): the first read rebuilds. */
+	uint32_t seq = __atomic_load_n(&m->seq, __ATOMIC_RELAXED);
+
+	m->kseq = 1;
+	m->version = 1;
+	m->vseq = 1;
+	m->span = 0;
+	__atomic_store_n(&m->seq, (seq + 2) & ~1u, __ATOMIC_RELEASE);
 }
 
 VDSO_HIDDEN void pvclock_vdso_pvmap_reset(void)
 {
-	/* Keys no record and no time data can have (odd): the first read rebuilds. */
-	uint32_t seq = __atomic_load_n(&pvclock_vdso_pvmap.seq, __ATOMIC_RELAXED);
-
-	pvclock_vdso_pvmap.kseq = 1;
-	pvclock_vdso_pvmap.version = 1;
-	pvclock_vdso_pvmap.span = 0;
-	__atomic_store_n(&pvclock_vdso_pvmap.seq, (seq + 2) & ~1u, __ATOMIC_RELEASE);
+	reset(&pvclock_vdso_pvmap);
+	reset(&pvclock_vdso_viewmap);
 }

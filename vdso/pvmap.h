@@ -75,8 +75,9 @@ struct pvmap_base {
 struct pvmap {
 	uint32_t seq;             /* odd while the shared map is rewritten */
 	uint32_t kseq;            /* time data's sequence count */
-	uint32_t version;         /* vCPU 0 record's version */
+	uint32_t version;         /* vCPU 0 record's version (vCPU 0 map) */
 	uint32_t pad;
+	uint64_t vseq;            /* the per-vCPU view's sequence number (view map) */
 	uint64_t cycle_last;
 	uint64_t anchor;          /* first TSC value served */
 	uint64_t span;            /* TSC values served from anchor on */
@@ -114,12 +115,14 @@ static inline uint64_t pvmap_search(const struct pvmap_record *r, uint64_t lo, u
 
 /*
  * pvmap_build - the map for record @r and high-resolution block @kc (a
- * consistent copy).  Leaves span 0 when the pair cannot be served exactly
- * as described above: a TSC slower than 1 GHz-ish (factor would not fit
- * 0.64), or parameters outside the bound's condition.  Keys are the caller's.
+ * consistent copy), serving only TSC values where the record reads at
+ * least @min_pv (0: no such limit; the per-vCPU view's floor otherwise).
+ * Leaves span 0 when the pair cannot be served exactly as described above:
+ * a TSC slower than 1 GHz-ish (factor would not fit 0.64), or parameters
+ * outside the bound's condition.  Keys are the caller's.
  */
 static inline void pvmap_build(struct pvmap *map, const struct pvmap_record *r,
-			       const struct kdata_clock *kc)
+			       const struct kdata_clock *kc, uint64_t min_pv)
 {
 	unsigned k = kc->shift, big_k;
 	uint64_t f0, u_lo, u_hi, u_top, d0;
@@ -163,6 +166,16 @@ static inline void pvmap_build(struct pvmap *map, const struct pvmap_record *r,
 	u_top = s > 0 ? 1ull << (62 - s) : 1ull << 62;
 	u_lo = pvmap_search(r, 0, u_top, kc->cycle_last, 0);
 	u_hi = pvmap_search(r, u_lo, u_top, kc->cycle_last, kc->max_cycles);
+	if (min_pv) {
+		/* The same monotonic search, against the floor instead of cycle_last. */
+		uint64_t df = r->system_time - min_pv, u_f;
+
+		if ((int64_t)df >= (int64_t)1 << 62 || (int64_t)df <= -((int64_t)1 << 62))
+			return;
+		u_f = pvmap_search(r, 0, u_top, min_pv, 0);
+		if (u_f > u_lo)
+			u_lo = u_f;
+	}
 	if (u_hi <= u_lo)
 		return;
 	/*

@@ -117,7 +117,16 @@ extern struct pvmap pvclock_vdso_pvmap VDSO_HIDDEN;
 /* pvclock_vdso_pvmap_refresh - rebuild the map from @s's current record and time data. */
 void pvclock_vdso_pvmap_refresh(const struct vdso_state *s) VDSO_HIDDEN;
 
-/* pvclock_vdso_pvmap_reset - make the map stale (tests switching data). */
+/*
+ * The same map built from the per-vCPU view's lead and floor (percpu.h),
+ * keyed by the view's sequence number instead of a record's version.
+ */
+extern struct pvmap pvclock_vdso_viewmap VDSO_HIDDEN;
+
+/* pvclock_vdso_viewmap_refresh - rebuild the view map from the open view and time data. */
+void pvclock_vdso_viewmap_refresh(const struct vdso_state *s) VDSO_HIDDEN;
+
+/* pvclock_vdso_pvmap_reset - make both maps stale (tests switching data). */
 void pvclock_vdso_pvmap_reset(void) VDSO_HIDDEN;
 
 /*
