@@ -22,6 +22,7 @@
 VDSO_HIDDEN struct vdso_state pvclock_vdso_state;
 VDSO_HIDDEN int pvclock_vdso_phase;
 VDSO_HIDDEN const struct kdata_clock *pvclock_vdso_tsc_fast;
+VDSO_HIDDEN const struct kdata_clock *pvclock_vdso_tsc_lfast;
 VDSO_HIDDEN struct vdso_pv_fast pvclock_vdso_pv_fast;
 
 static inline const struct vdso_state *state(void)
@@ -78,13 +79,14 @@ static inline __attribute__((always_inline)) int served(const struct vdso_state 
 							struct vdso_kts *ts)
 {
 	unsigned blk = clk == 4 /* CLOCK_MONOTONIC_RAW */ ? KDATA_RAW : KDATA_HRES;
-	const volatile struct kdata_clock *vc;
+	const volatile struct kdata_clock *vc, *f;
 	uint64_t cycles, last, mask, max_cycles, sec, nsec, ns;
 	uint32_t seq, mult, shift, budget = 1u << 20;
 
 	if (__builtin_expect(!s->kd, 0))
 		return 1;
-	vc = s->kd + blk;
+	vc = kdata_block(s->kd, &s->lay, blk);
+	f = kdata_fields(vc, &s->lay);
 	for (;;) {
 		if (__builtin_expect(budget-- == 0, 0))
 			return 1;
@@ -100,13 +102,13 @@ static inline __attribute__((always_inline)) int served(const struct vdso_state 
 		/* The ordered counter read cannot pass the sequence load. */
 		if (__builtin_expect(read_counter(s, &cycles), 0))
 			return 1;
-		sec = vc->base[clk].sec;
-		nsec = vc->base[clk].nsec;
+		sec = f->base[clk].sec;
+		nsec = f->base[clk].nsec;
 		last = vc->cycle_last;
-		mask = vc->mask;
-		max_cycles = vc->max_cycles;
-		mult = vc->mult;
-		shift = vc->shift;
+		mask = f->mask;
+		max_cycles = kdata_max_cycles(f, &s->lay);
+		mult = f->mult;
+		shift = f->shift;
 		pvclock_barrier();
 		if (__builtin_expect(vc->seq == seq, 1))
 			break;
@@ -114,9 +116,11 @@ static inline __attribute__((always_inline)) int served(const struct vdso_state 
 
 	ns = kdata_ns(cycles, last, mask, max_cycles, mult, shift, nsec);
 	if (s->ns) {
+		const volatile struct kdata_clock *o = kdata_fields(kdata_block(s->ns, &s->lay, blk), &s->lay);
+
 		/* Namespace offsets: signed seconds, ns below one second. */
-		sec += s->ns[blk].base[clk].sec;
-		ns += s->ns[blk].base[clk].nsec;
+		sec += o->base[clk].sec;
+		ns += o->base[clk].nsec;
 	}
 	kdata_split(sec, ns, &ts->tv_sec, &ts->tv_nsec);
 	return 0;
@@ -158,6 +162,7 @@ static __attribute__((noinline)) long gettime_view(const volatile struct kdata_c
 						   long clk, struct vdso_kts *ts)
 {
 	const struct vdso_state *s = &pvclock_vdso_state;
+	const volatile struct kdata_clock *f = kdata_fields(vc, &s->lay);
 	uint64_t vseq, pv, sec, nsec, last, mask, max_cycles, ns;
 	uint32_t kseq, mult, shift;
 	int rc;
@@ -169,13 +174,13 @@ static __attribute__((noinline)) long gettime_view(const volatile struct kdata_c
 	rc = view_try(&s->src, &vseq, &pv);
 	if (__builtin_expect(rc != VIEW_DONE && rc != VIEW_DONE_STALE, 0))
 		return gettime_slow(clk, ts);
-	sec = vc->base[clk].sec;
-	nsec = vc->base[clk].nsec;
+	sec = f->base[clk].sec;
+	nsec = f->base[clk].nsec;
 	last = vc->cycle_last;
-	mask = vc->mask;
-	max_cycles = vc->max_cycles;
-	mult = vc->mult;
-	shift = vc->shift;
+	mask = f->mask;
+	max_cycles = kdata_max_cycles(f, &s->lay);
+	mult = f->mult;
+	shift = f->shift;
 	pvclock_barrier();
 	if (__builtin_expect(vc->seq != kseq, 0))
 		return gettime_slow(clk, ts);
@@ -322,24 +327,23 @@ static __attribute__((noinline)) long gettime_other(long clk, struct vdso_kts *t
 }
 
 /*
- * The common case, clocksource tsc with RDTSCP outside a time namespace, in
- * one straight line; kvm-clock goes to its own straight line above, and
- * anything else (start-up, an update in progress, other clocks) takes the
- * general path.
+ * Clocksource tsc with RDTSCP outside a time namespace, in one straight
+ * line, for blocks laid out as @stride, @foff and @max_or say (kdata.h).
  */
-static inline __attribute__((always_inline)) long gettime(long clk, struct vdso_kts *ts)
+static inline __attribute__((always_inline)) long gettime_tsc(const struct kdata_clock *kd,
+							      uint32_t stride, intptr_t foff,
+							      uint64_t max_or, long clk,
+							      struct vdso_kts *ts)
 {
-	const struct kdata_clock *vc;
-	uint64_t cycles, delta, sec, ns;
+	const volatile struct kdata_clock *vc, *f;
+	uint64_t cycles, delta, sec, ns, max_cycles;
 	uint32_t seq;
 
-	vc = __atomic_load_n(&pvclock_vdso_tsc_fast, __ATOMIC_ACQUIRE);
-	if (__builtin_expect(!vc, 0))
-		return gettime_other(clk, ts);
 	if (__builtin_expect(!ts || (unsigned long)clk >= KDATA_BASES, 0) ||
 	    __builtin_expect(!(VDSO_SERVED_CLOCKS >> clk & 1), 0))
 		return gettime_slow(clk, ts);
-	vc += clk == 4 ? KDATA_RAW : KDATA_HRES;
+	vc = (const volatile struct kdata_clock *)((uintptr_t)kd + (clk == 4 ? stride : 0));
+	f = (const volatile struct kdata_clock *)((uintptr_t)vc + foff);
 	/* Plain loads between two compiler barriers, as a seqcount reader. */
 	seq = __atomic_load_n(&vc->seq, __ATOMIC_RELAXED);
 	pvclock_barrier();
@@ -347,21 +351,49 @@ static inline __attribute__((always_inline)) long gettime(long clk, struct vdso_
 		return gettime_slow(clk, ts);
 	/* RDTSCP waits for the loads before it. */
 	cycles = pvclock_rdtscp(0);
-	sec = vc->base[clk].sec;
-	ns = vc->base[clk].nsec;
+	sec = f->base[clk].sec;
+	ns = f->base[clk].nsec;
+	max_cycles = f->max_cycles | max_or;
 	/* The mask is all ones (checked at start-up); behind cycle_last counts as 0. */
 	delta = cycles - vc->cycle_last;
 	if (__builtin_expect((int64_t)delta < 0, 0))
 		delta = 0;
-	if (__builtin_expect(delta < vc->max_cycles, 1))
-		ns = (delta * vc->mult + ns) >> vc->shift;
+	if (__builtin_expect(delta < max_cycles, 1))
+		ns = (delta * f->mult + ns) >> f->shift;
 	else
-		ns = (uint64_t)(((unsigned __int128)delta * vc->mult + ns) >> vc->shift);
+		ns = (uint64_t)(((unsigned __int128)delta * f->mult + ns) >> f->shift);
 	pvclock_barrier();
 	if (__builtin_expect(__atomic_load_n(&vc->seq, __ATOMIC_RELAXED) != seq, 0))
 		return gettime_slow(clk, ts);
 	kdata_split(sec, ns, &ts->tv_sec, &ts->tv_nsec);
 	return 0;
+}
+
+/* The same for the layouts before 6.15: the layout from the state. */
+static __attribute__((noinline)) long gettime_tsc_layout(const struct kdata_clock *kd, long clk,
+							  struct vdso_kts *ts)
+{
+	const struct kdata_layout *l = &pvclock_vdso_state.lay;
+
+	return gettime_tsc(kd, l->stride, l->foff, l->max_or, clk, ts);
+}
+
+/*
+ * The common case, clocksource tsc in the 6.15 layout, inline; the other
+ * layouts one call away; kvm-clock to its own straight lines above, and
+ * anything else (start-up, an update in progress, other clocks) to the
+ * general path.
+ */
+static inline __attribute__((always_inline)) long gettime(long clk, struct vdso_kts *ts)
+{
+	const struct kdata_clock *kd = __atomic_load_n(&pvclock_vdso_tsc_fast, __ATOMIC_ACQUIRE);
+
+	if (__builtin_expect(kd != 0, 1))
+		return gettime_tsc(kd, sizeof(struct kdata_clock), 0, 0, clk, ts);
+	kd = __atomic_load_n(&pvclock_vdso_tsc_lfast, __ATOMIC_ACQUIRE);
+	if (kd)
+		return gettime_tsc_layout(kd, clk, ts);
+	return gettime_other(clk, ts);
 }
 
 static long gettimeofday_raw(struct vdso_ktv *tv, void *tz)

@@ -8,6 +8,7 @@
  * small stack buffers, no allocation, no locks.
  */
 #include "pvclock/vdso_sym.h"
+#include "kfind.h"
 #include "procfs.h"
 #include "sys.h"
 #include "vdso.h"
@@ -172,35 +173,17 @@ static int agrees_with_kernel(const struct vdso_state *s)
 	return 1;
 }
 
-static int plausible(const volatile struct kdata_clock *c, int32_t mode)
-{
-	return c->clock_mode == mode && c->mask == ~0ull && c->mult != 0 && c->shift < 64 &&
-	       c->max_cycles != 0;
-}
-
-/* The kernel's time data (6.15+ layout) and the counter it is expressed in. */
+/* The kernel's time data (kdata.h, kfind.h) and the counter it is expressed in. */
 static void open_time_data(struct vdso_state *s)
 {
-	const volatile struct kdata_clock *kd, *ns = 0;
+	struct kfind_result found;
 	uintptr_t a, b;
-	int32_t mode;
 
-	if (!vproc_mapping("[vvar]", &a, &b) || !vproc_readable((const void *)a, PAGE))
+	if (!vproc_mapping("[vvar]", &a, &b) || !kfind_time_data(a, b, vproc_readable, &found))
 		return;
-	kd = (const volatile struct kdata_clock *)a;
-	if (kd[KDATA_HRES].clock_mode == KDATA_MODE_TIMENS) {
-		/* This process's page holds its namespace's offsets; the data is one page on. */
-		if (b - a < 2 * PAGE || !vproc_readable((const void *)(a + PAGE), PAGE))
-			return;
-		ns = kd;
-		kd = (const volatile struct kdata_clock *)(a + PAGE);
-	}
-	mode = kd[KDATA_HRES].clock_mode;
-	if (!plausible(&kd[KDATA_HRES], mode) || !plausible(&kd[KDATA_RAW], mode))
-		return;
-	if (mode == KDATA_MODE_TSC) {
+	if (found.mode == KDATA_MODE_TSC) {
 		s->counter = has_rdtscp() ? VDSO_COUNTER_RDTSCP : VDSO_COUNTER_LFENCE;
-	} else if (mode == KDATA_MODE_PVCLOCK) {
+	} else if (found.mode == KDATA_MODE_PVCLOCK) {
 		if (!open_pvclock(s))
 			return;
 		s->src.tsc_mode = has_rdtscp() ? PVCLOCK_TSC_RDTSCP : PVCLOCK_TSC_LFENCE;
@@ -214,12 +197,14 @@ static void open_time_data(struct vdso_state *s)
 		else
 			s->counter = VDSO_COUNTER_PV_AUTO;
 	} else {
+		/* Hyper-V's reference page: delegated. */
 		return;
 	}
-	s->kd = kd;
-	s->ns = ns;
-	s->kmode = mode;
-	if (mode == KDATA_MODE_PVCLOCK)
+	s->kd = found.kd;
+	s->ns = found.ns;
+	s->lay = kdata_layouts[found.era];
+	s->kmode = found.mode;
+	if (found.mode == KDATA_MODE_PVCLOCK)
 		pvclock_vdso_percpu_reset(&s->src);
 	if (!agrees_with_kernel(s)) {
 		s->kd = 0;
@@ -242,10 +227,22 @@ void pvclock_vdso_pv_fast_set(const struct vdso_state *s)
 	    (s->counter == VDSO_COUNTER_PV_AUTO || s->counter == VDSO_COUNTER_PV_VCPU0) &&
 	    s->src.tsc_mode == PVCLOCK_TSC_RDTSCP) {
 		pvclock_vdso_pv_fast.rec = (const volatile struct pvclock_record *)s->src.slots;
-		__atomic_store_n(&pvclock_vdso_pv_fast.kd, s->kd + KDATA_HRES, __ATOMIC_RELEASE);
+		__atomic_store_n(&pvclock_vdso_pv_fast.kd, kdata_block(s->kd, &s->lay, KDATA_HRES),
+				 __ATOMIC_RELEASE);
 	} else {
 		__atomic_store_n(&pvclock_vdso_pv_fast.kd, 0, __ATOMIC_SEQ_CST);
 	}
+}
+
+void pvclock_vdso_tsc_fast_set(const struct vdso_state *s)
+{
+	const struct kdata_clock *kd = s && s->kd && !s->ns && s->counter == VDSO_COUNTER_RDTSCP ?
+				       (const struct kdata_clock *)s->kd : 0;
+	int newest = kd && s->lay.stride == kdata_layouts[KDATA_ERA_6_15].stride &&
+		     s->lay.foff == 0 && s->lay.max_or == 0;
+
+	__atomic_store_n(&pvclock_vdso_tsc_fast, newest ? kd : 0, __ATOMIC_RELEASE);
+	__atomic_store_n(&pvclock_vdso_tsc_lfast, newest ? 0 : kd, __ATOMIC_RELEASE);
 }
 
 const struct vdso_state *pvclock_vdso_start(void)
@@ -259,9 +256,7 @@ const struct vdso_state *pvclock_vdso_start(void)
 		pvclock_vdso_fill(&pvclock_vdso_state);
 		/* Readers that see READY, or the fast pointer, see the whole state. */
 		__atomic_store_n(&pvclock_vdso_phase, VDSO_READY, __ATOMIC_RELEASE);
-		if (s->counter == VDSO_COUNTER_RDTSCP && !s->ns)
-			__atomic_store_n(&pvclock_vdso_tsc_fast, (const struct kdata_clock *)s->kd,
-					 __ATOMIC_RELEASE);
+		pvclock_vdso_tsc_fast_set(s);
 		pvclock_vdso_pv_fast_set(s);
 		return &pvclock_vdso_state;
 	}

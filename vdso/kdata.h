@@ -1,11 +1,19 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * vdso/kdata.h - the kernel's vDSO time data as Linux 6.15 and later lay it
- * out (the generic data store): the first page of [vvar] starts with two
- * clock blocks, the high-resolution/coarse one and the MONOTONIC_RAW one.
+ * vdso/kdata.h - the kernel's vDSO time data on x86-64: two clock blocks,
+ * the high-resolution/coarse one and the MONOTONIC_RAW one, laid out one of
+ * four ways depending on the kernel (struct kdata_layout):
  *
- * Inside a time namespace that page holds the namespace's per-clock offsets
- * (clock mode TIMENS) and the real data sits in the next page.
+ *   Linux        where in [vvar]   block   max_cycles   namespace: real data
+ *   6.15 -       page 0, +0        232     yes          page 1
+ *   6.13 - 6.14  page 0, +0        248     yes          page 1
+ *   6.10 - 6.12  page 0, +128      248     yes          page 3
+ *   5.6 - 6.9    page 0, +128      240     no           page 3
+ *
+ * Every layout starts with seq, clock_mode and cycle_last; without
+ * max_cycles, mask, mult, shift and the base times sit 8 bytes earlier.
+ * Inside a time namespace page 0 holds the namespace's per-clock offsets
+ * (clock mode TIMENS), in the same layout, and the real data is elsewhere.
  *
  * The layout is not an ABI: it is recognised by its values and then checked
  * against the kernel's own clock_gettime before it is trusted.
@@ -23,7 +31,8 @@
 #define KDATA_MODE_TSC     1          /* counter is the TSC */
 #define KDATA_MODE_PVCLOCK 2          /* counter is vCPU 0's pvclock ns */
 #define KDATA_MODE_HVCLOCK 3          /* Hyper-V reference page */
-#define KDATA_MODE_TIMENS  0x7fffffff /* namespace page: offsets here, data one page on */
+#define KDATA_MODE_TIMENS  0x7fffffff /* namespace page: offsets here, data elsewhere */
+#define KDATA_MODE_TIMENS_56 (-1)     /* the same marker in Linux 5.6 */
 
 struct kdata_stamp {
 	uint64_t sec;
@@ -42,6 +51,58 @@ struct kdata_clock {
 };
 
 _Static_assert(sizeof(struct kdata_clock) == 232, "vdso_clock block is 232 bytes");
+
+/*
+ * One of the layouts above.  A block's fields from mask on are read through
+ * kdata_fields(): at their 6.15 offsets plus @foff.  A layout without
+ * max_cycles ORs all ones into it (@max_or), which makes the kernel's
+ * formula of those kernels (no overflow branch) out of the same code.
+ */
+struct kdata_layout {
+	uint32_t offset;      /* of the first block in its page */
+	uint32_t stride;      /* from the high-resolution block to the MONOTONIC_RAW one */
+	int32_t foff;         /* 0, or -8 without max_cycles */
+	uint32_t ns_page;     /* page of the real data inside a time namespace */
+	uint64_t max_or;      /* 0, or all ones without max_cycles */
+};
+
+enum kdata_era {
+	KDATA_ERA_6_15 = 0,   /* 6.15 and later */
+	KDATA_ERA_6_13,       /* 6.13, 6.14 */
+	KDATA_ERA_6_10,       /* 6.10 - 6.12 */
+	KDATA_ERA_5_6,        /* 5.6 - 6.9 */
+	KDATA_ERAS,
+};
+
+static const struct kdata_layout kdata_layouts[KDATA_ERAS] = {
+	[KDATA_ERA_6_15] = { 0, 232, 0, 1, 0 },
+	[KDATA_ERA_6_13] = { 0, 248, 0, 1, 0 },
+	[KDATA_ERA_6_10] = { 128, 248, 0, 3, 0 },
+	[KDATA_ERA_5_6] = { 128, 240, -8, 3, ~0ull },
+};
+
+/* Block @blk (KDATA_HRES, KDATA_RAW) of the blocks at @kd. */
+static inline const volatile struct kdata_clock *kdata_block(const volatile struct kdata_clock *kd,
+							     const struct kdata_layout *l, unsigned blk)
+{
+	return (const volatile struct kdata_clock *)((uintptr_t)kd + blk * l->stride);
+}
+
+/*
+ * Block @c seen at its fields' offsets: mask, mult, shift and base through
+ * the result, max_cycles through kdata_max_cycles(); seq, clock_mode and
+ * cycle_last through @c itself.
+ */
+static inline const volatile struct kdata_clock *kdata_fields(const volatile struct kdata_clock *c,
+							      const struct kdata_layout *l)
+{
+	return (const volatile struct kdata_clock *)((uintptr_t)c + (intptr_t)l->foff);
+}
+
+static inline uint64_t kdata_max_cycles(const volatile struct kdata_clock *f, const struct kdata_layout *l)
+{
+	return f->max_cycles | l->max_or;
+}
 
 /*
  * kdata_ns - the block's shifted ns at @cycles turned into ns, the way the

@@ -19,18 +19,21 @@
 VDSO_HIDDEN struct pvmap pvclock_vdso_pvmap __attribute__((aligned(64)));
 VDSO_HIDDEN struct pvmap pvclock_vdso_viewmap __attribute__((aligned(64)));
 
-/* A consistent copy of the high-resolution block, read under its sequence count. */
-static void copy_block(const volatile struct kdata_clock *vc, struct kdata_clock *kc)
+/* The high-resolution block in the 6.15 layout; the caller checks its sequence count. */
+static void copy_block(const volatile struct kdata_clock *vc, const struct kdata_layout *l,
+		       struct kdata_clock *kc)
 {
+	const volatile struct kdata_clock *f = kdata_fields(vc, l);
+
 	kc->clock_mode = vc->clock_mode;
 	kc->cycle_last = vc->cycle_last;
-	kc->max_cycles = vc->max_cycles;
-	kc->mask = vc->mask;
-	kc->mult = vc->mult;
-	kc->shift = vc->shift;
+	kc->max_cycles = kdata_max_cycles(f, l);
+	kc->mask = f->mask;
+	kc->mult = f->mult;
+	kc->shift = f->shift;
 	for (unsigned c = 0; c < KDATA_BASES; c++) {
-		kc->base[c].sec = vc->base[c].sec;
-		kc->base[c].nsec = vc->base[c].nsec;
+		kc->base[c].sec = f->base[c].sec;
+		kc->base[c].nsec = f->base[c].nsec;
 	}
 }
 
@@ -38,7 +41,7 @@ static void copy_block(const volatile struct kdata_clock *vc, struct kdata_clock
 static int snapshot(const struct vdso_state *s, struct kdata_clock *kc, struct pvmap_record *r,
 		    uint32_t *kseq, uint32_t *version, uint8_t *flags)
 {
-	const volatile struct kdata_clock *vc = s->kd + KDATA_HRES;
+	const volatile struct kdata_clock *vc = kdata_block(s->kd, &s->lay, KDATA_HRES);
 	const volatile struct pvclock_record *pr = (const volatile struct pvclock_record *)s->src.slots;
 
 	for (unsigned tries = 0; tries < 16; tries++) {
@@ -49,7 +52,7 @@ static int snapshot(const struct vdso_state *s, struct kdata_clock *kc, struct p
 			continue;
 		}
 		pvclock_barrier();
-		copy_block(vc, kc);
+		copy_block(vc, &s->lay, kc);
 		r->tsc_timestamp = pr->tsc_timestamp;
 		r->system_time = pr->system_time;
 		r->mul = pr->tsc_to_system_mul;
@@ -121,7 +124,7 @@ VDSO_HIDDEN void pvclock_vdso_pvmap_refresh(const struct vdso_state *s)
 static int view_snapshot(const struct vdso_state *s, struct kdata_clock *kc, struct pvmap_record *r,
 			 uint64_t *floor, int *usable, uint32_t *kseq, uint64_t *vseq)
 {
-	const volatile struct kdata_clock *vc = s->kd + KDATA_HRES;
+	const volatile struct kdata_clock *vc = kdata_block(s->kd, &s->lay, KDATA_HRES);
 	const volatile struct vdso_views *vs = &pvclock_vdso_views;
 
 	for (unsigned tries = 0; tries < 16; tries++) {
@@ -134,7 +137,7 @@ static int view_snapshot(const struct vdso_state *s, struct kdata_clock *kc, str
 			continue;
 		}
 		pvclock_barrier();
-		copy_block(vc, kc);
+		copy_block(vc, &s->lay, kc);
 		r->tsc_timestamp = v->lead.tsc_timestamp;
 		r->system_time = v->lead.system_time;
 		r->mul = v->lead.mul;

@@ -7,7 +7,7 @@
 
 void pvclock_vdso_test_reset(void)
 {
-	__atomic_store_n(&pvclock_vdso_tsc_fast, 0, __ATOMIC_SEQ_CST);
+	pvclock_vdso_tsc_fast_set(0);
 	pvclock_vdso_pv_fast_set(0);
 	pvclock_vdso_pvmap_reset();
 	__atomic_store_n(&pvclock_vdso_phase, VDSO_STARTING, __ATOMIC_SEQ_CST);
@@ -19,9 +19,15 @@ void pvclock_vdso_test_reset(void)
 void pvclock_vdso_test_use(const void *time_data, const void *ns_page, const void *slots,
 			   unsigned nr_slots, const char *protocol)
 {
+	pvclock_vdso_test_use_era(KDATA_ERA_6_15, time_data, ns_page, slots, nr_slots, protocol);
+}
+
+void pvclock_vdso_test_use_era(int era, const void *time_data, const void *ns_page,
+			       const void *slots, unsigned nr_slots, const char *protocol)
+{
 	struct vdso_state *s = &pvclock_vdso_state;
 
-	__atomic_store_n(&pvclock_vdso_tsc_fast, 0, __ATOMIC_SEQ_CST);
+	pvclock_vdso_tsc_fast_set(0);
 	pvclock_vdso_pv_fast_set(0);
 	pvclock_vdso_pvmap_reset();
 	__atomic_store_n(&pvclock_vdso_phase, VDSO_STARTING, __ATOMIC_SEQ_CST);
@@ -31,6 +37,7 @@ void pvclock_vdso_test_use(const void *time_data, const void *ns_page, const voi
 	if (time_data) {
 		s->kd = time_data;
 		s->ns = ns_page;
+		s->lay = kdata_layouts[era];
 		s->kmode = s->kd[KDATA_HRES].clock_mode;
 		vdso_source_set(&s->src, slots, nr_slots, nr_slots, PVCLOCK_ORIGIN_MEMORY);
 		s->src.tsc_mode = PVCLOCK_TSC_RDTSCP;
@@ -45,6 +52,7 @@ void pvclock_vdso_test_use(const void *time_data, const void *ns_page, const voi
 		pvclock_vdso_percpu_reset(&s->src);
 	}
 	__atomic_store_n(&pvclock_vdso_phase, VDSO_READY, __ATOMIC_RELEASE);
+	pvclock_vdso_tsc_fast_set(s);
 	pvclock_vdso_pv_fast_set(s);
 }
 

@@ -19,6 +19,14 @@
 void pvclock_vdso_test_use(const void *time_data, const void *ns_page, const void *slots,
 			   unsigned nr_slots, const char *protocol);
 
+/*
+ * pvclock_vdso_test_use_era - the same with @time_data and @ns_page laid out
+ * as kernel era @era (enum kdata_era, kdata.h); each points at the first
+ * block, not at its page.  Clock mode tsc takes the straight TSC paths.
+ */
+void pvclock_vdso_test_use_era(int era, const void *time_data, const void *ns_page,
+			       const void *slots, unsigned nr_slots, const char *protocol);
+
 /* pvclock_vdso_test_reset - forget everything; the next call starts up afresh. */
 void pvclock_vdso_test_reset(void);
 

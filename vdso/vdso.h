@@ -78,6 +78,7 @@ struct vdso_ktv {
 struct vdso_state {
 	const volatile struct kdata_clock *kd;   /* the kernel's two clock blocks */
 	const volatile struct kdata_clock *ns;   /* time-namespace offsets, or NULL */
+	struct kdata_layout lay;                 /* how kd and ns are laid out */
 	int32_t kmode;                           /* clock mode the blocks had when validated */
 	uint32_t counter;                        /* enum vdso_counter */
 	uint32_t request;                        /* enum vdso_request */
@@ -93,8 +94,13 @@ struct vdso_state {
 extern struct vdso_state pvclock_vdso_state VDSO_HIDDEN;
 extern int pvclock_vdso_phase VDSO_HIDDEN;
 
-/* The kernel's clock blocks when the straight TSC path applies, else NULL; set with READY. */
+/*
+ * The kernel's clock blocks when the straight TSC path applies, else NULL;
+ * set with READY.  _fast: the 6.15 layout; _lfast: another layout (the
+ * state's lay).
+ */
 extern const struct kdata_clock *pvclock_vdso_tsc_fast VDSO_HIDDEN;
+extern const struct kdata_clock *pvclock_vdso_tsc_lfast VDSO_HIDDEN;
 
 /*
  * Where the kvm-clock map's keys live, when the map applies (kvm-clock,
@@ -107,6 +113,9 @@ struct vdso_pv_fast {
 };
 
 extern struct vdso_pv_fast pvclock_vdso_pv_fast VDSO_HIDDEN;
+
+/* pvclock_vdso_tsc_fast_set - point the straight TSC paths at @s's data, or at nothing. */
+void pvclock_vdso_tsc_fast_set(const struct vdso_state *s) VDSO_HIDDEN;
 
 /* pvclock_vdso_pv_fast_set - point the map's readers at @s's data, or at nothing. */
 void pvclock_vdso_pv_fast_set(const struct vdso_state *s) VDSO_HIDDEN;
