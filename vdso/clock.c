@@ -131,7 +131,7 @@ VDSO_HIDDEN int pvclock_vdso_served(const struct vdso_state *s, unsigned clk, st
 	return served(s, clk, ts);
 }
 
-static __attribute__((noinline)) long gettime_slow(long clk, struct vdso_kts *ts)
+static __attribute__((noinline)) int gettime_slow(long clk, struct vdso_kts *ts)
 {
 	const struct vdso_state *s = state();
 
@@ -140,12 +140,12 @@ static __attribute__((noinline)) long gettime_slow(long clk, struct vdso_kts *ts
 		return 0;
 	/* The kernel's vDSO would fault on NULL; the system call says EFAULT. */
 	if (s && ts && s->k_gettime)
-		return s->k_gettime(clk, ts);
-	return vsys3(VSYS_clock_gettime, clk, (long)ts, 0);
+		return (int)s->k_gettime(clk, ts);
+	return (int)vsys3(VSYS_clock_gettime, clk, (long)ts, 0);
 }
 
 /* A stale kvm-clock map: rebuild it for the next calls; this one takes the general path. */
-static __attribute__((noinline)) long gettime_pv_stale(long clk, struct vdso_kts *ts)
+static __attribute__((noinline)) int gettime_pv_stale(long clk, struct vdso_kts *ts)
 {
 	pvclock_vdso_pvmap_refresh(&pvclock_vdso_state);
 	return gettime_slow(clk, ts);
@@ -158,7 +158,7 @@ static __attribute__((noinline)) long gettime_pv_stale(long clk, struct vdso_kts
  * data's sequence count, as the general path's counter is; anything
  * unusual takes the general path.
  */
-static __attribute__((noinline)) long gettime_view(const volatile struct kdata_clock *vc,
+static __attribute__((noinline)) int gettime_view(const volatile struct kdata_clock *vc,
 						   long clk, struct vdso_kts *ts)
 {
 	const struct vdso_state *s = &pvclock_vdso_state;
@@ -192,7 +192,7 @@ static __attribute__((noinline)) long gettime_view(const volatile struct kdata_c
 }
 
 /* A stale view map: rebuild it for the next calls; this one reads the view itself. */
-static __attribute__((noinline)) long gettime_view_stale(const volatile struct kdata_clock *vc,
+static __attribute__((noinline)) int gettime_view_stale(const volatile struct kdata_clock *vc,
 							 long clk, struct vdso_kts *ts)
 {
 	pvclock_vdso_viewmap_refresh(&pvclock_vdso_state);
@@ -208,7 +208,7 @@ static __attribute__((noinline)) long gettime_view_stale(const volatile struct k
  * be rebuilt, as in view_try(), and orders the TSC read before the second
  * load of the view's sequence number.
  */
-static __attribute__((noinline)) long gettime_percpu(const volatile struct kdata_clock *vc,
+static __attribute__((noinline)) int gettime_percpu(const volatile struct kdata_clock *vc,
 						     long clk, struct vdso_kts *ts)
 {
 	const struct vdso_state *s = &pvclock_vdso_state;
@@ -271,7 +271,7 @@ static __attribute__((noinline)) long gettime_percpu(const volatile struct kdata
  * cycle_last only grows, so a map left stale while the 32-bit sequence
  * count wrapped all the way round still cannot match.
  */
-static inline __attribute__((always_inline)) long gettime_pv(const volatile struct kdata_clock *vc,
+static inline __attribute__((always_inline)) int gettime_pv(const volatile struct kdata_clock *vc,
 							     long clk, struct vdso_kts *ts)
 {
 	const volatile struct pvmap *m = &pvclock_vdso_pvmap;
@@ -281,9 +281,6 @@ static inline __attribute__((always_inline)) long gettime_pv(const volatile stru
 	uint64_t d, sec, ns, stale;
 	unsigned __int128 x;
 
-	/* Records without TSC_STABLE: the per-vCPU path, without a look at the map. */
-	if (__builtin_expect(!(r->flags & PVCLOCK_TSC_STABLE), 0))
-		return gettime_percpu(vc, clk, ts);
 	mseq = m->seq;
 	kseq = vc->seq;
 	v = r->version;
@@ -294,9 +291,15 @@ static inline __attribute__((always_inline)) long gettime_pv(const volatile stru
 	stale |= vc->cycle_last ^ m->cycle_last;
 	if (__builtin_expect(stale != 0, 0))
 		return gettime_pv_stale(clk, ts);
-	/* No map for these parameters: no TSC read here. */
-	if (__builtin_expect(m->span == 0, 0))
+	/*
+	 * No map for these parameters (a record without TSC_STABLE gets an
+	 * empty one): the per-vCPU path, or the general one.
+	 */
+	if (__builtin_expect(m->span == 0, 0)) {
+		if (!(r->flags & PVCLOCK_TSC_STABLE))
+			return gettime_percpu(vc, clk, ts);
 		return gettime_slow(clk, ts);
+	}
 	/* RDTSCP waits for the loads before it. */
 	d = pvclock_rdtscp(0) - m->anchor;
 	if (__builtin_expect(d >= m->span, 0))
@@ -316,7 +319,7 @@ static inline __attribute__((always_inline)) long gettime_pv(const volatile stru
 }
 
 /* Kept out of line so that the TSC path below needs no saved registers. */
-static __attribute__((noinline)) long gettime_other(long clk, struct vdso_kts *ts)
+static __attribute__((noinline)) int gettime_other(long clk, struct vdso_kts *ts)
 {
 	const volatile struct kdata_clock *vc = __atomic_load_n(&pvclock_vdso_pv_fast.kd, __ATOMIC_ACQUIRE);
 
@@ -330,7 +333,7 @@ static __attribute__((noinline)) long gettime_other(long clk, struct vdso_kts *t
  * Clocksource tsc with RDTSCP outside a time namespace, in one straight
  * line, for blocks laid out as @stride, @foff and @max_or say (kdata.h).
  */
-static inline __attribute__((always_inline)) long gettime_tsc(const struct kdata_clock *kd,
+static inline __attribute__((always_inline)) int gettime_tsc(const struct kdata_clock *kd,
 							      uint32_t stride, intptr_t foff,
 							      uint64_t max_or, long clk,
 							      struct vdso_kts *ts)
@@ -370,7 +373,7 @@ static inline __attribute__((always_inline)) long gettime_tsc(const struct kdata
 }
 
 /* The same for the layouts before 6.15: the layout from the state. */
-static __attribute__((noinline)) long gettime_tsc_layout(const struct kdata_clock *kd, long clk,
+static __attribute__((noinline)) int gettime_tsc_layout(const struct kdata_clock *kd, long clk,
 							  struct vdso_kts *ts)
 {
 	const struct kdata_layout *l = &pvclock_vdso_state.lay;
@@ -384,7 +387,7 @@ static __attribute__((noinline)) long gettime_tsc_layout(const struct kdata_cloc
  * anything else (start-up, an update in progress, other clocks) to the
  * general path.
  */
-static inline __attribute__((always_inline)) long gettime(long clk, struct vdso_kts *ts)
+static inline __attribute__((always_inline)) int gettime(long clk, struct vdso_kts *ts)
 {
 	const struct kdata_clock *kd = __atomic_load_n(&pvclock_vdso_tsc_fast, __ATOMIC_ACQUIRE);
 

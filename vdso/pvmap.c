@@ -102,7 +102,7 @@ VDSO_HIDDEN void pvclock_vdso_pvmap_refresh(const struct vdso_state *s)
 	uint32_t seq = __atomic_load_n(&pvclock_vdso_pvmap.seq, __ATOMIC_ACQUIRE);
 	struct kdata_clock kc;
 	struct pvmap_record r;
-	struct pvmap map;
+	struct pvmap map = { 0 };
 	uint8_t flags;
 
 	if (seq & 1)
@@ -110,10 +110,13 @@ VDSO_HIDDEN void pvclock_vdso_pvmap_refresh(const struct vdso_state *s)
 	if (snapshot(s, &kc, &r, &map.kseq, &map.version, &flags))
 		return;
 	map.vseq = 0;
-	pvmap_build(&map, &r, &kc, 0);
 	/* Unstable records, another clock mode, an unusual mask: keyed, but empty. */
-	if (!(flags & PVCLOCK_TSC_STABLE) || kc.clock_mode != s->kmode || kc.mask != ~0ull)
+	if (!(flags & PVCLOCK_TSC_STABLE) || kc.clock_mode != s->kmode || kc.mask != ~0ull) {
+		map.cycle_last = kc.cycle_last;
 		map.span = 0;
+	} else {
+		pvmap_build(&map, &r, &kc, 0);
+	}
 	publish(&pvclock_vdso_pvmap, seq, &map);
 }
 
@@ -159,7 +162,7 @@ VDSO_HIDDEN void pvclock_vdso_viewmap_refresh(const struct vdso_state *s)
 	uint32_t seq = __atomic_load_n(&pvclock_vdso_viewmap.seq, __ATOMIC_ACQUIRE);
 	struct kdata_clock kc;
 	struct pvmap_record r;
-	struct pvmap map;
+	struct pvmap map = { 0 };
 	uint64_t floor;
 	int usable;
 
