@@ -17,6 +17,7 @@
 #include <string.h>
 #include <sys/syscall.h>
 #include <sys/time.h>
+#include <sys/timex.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -104,6 +105,86 @@ Test(vdso_kernel, bracket_1e6_per_served_clock, .timeout = 300)
 			     clk, violations);
 		cr_expect_eq(bad_nsec, 0, "clock %ld: %ld values with tv_nsec out of range", clk, bad_nsec);
 	}
+}
+
+/* The kernel's current multiplier for the high-resolution clocks, from the data the drop-in reads. */
+static uint32_t kernel_mult(void)
+{
+	const struct vdso_state *s = &pvclock_vdso_state;
+
+	return kdata_fields(kdata_block(s->kd, &s->lay, KDATA_HRES), &s->lay)->mult;
+}
+
+/* Reads of MONOTONIC and REALTIME outside [kernel before, kernel after] for @seconds; mult changes seen. */
+static long bracket_for(gettime_fn kernel, double seconds, long *mult_changes)
+{
+	static const long clocks[] = { CLOCK_MONOTONIC, CLOCK_REALTIME };
+	struct timespec start, now;
+	uint32_t mult = kernel_mult();
+	long violations = 0;
+
+	clock_gettime(CLOCK_MONOTONIC_RAW, &start);
+	do {
+		for (int n = 0; n < 10000; n++) {
+			long clk = clocks[n & 1];
+			struct timespec a, b, c;
+
+			kernel(clk, &a);
+			__vdso_clock_gettime(clk, &b);
+			kernel(clk, &c);
+			violations += ns_of(b) < ns_of(a) || ns_of(b) > ns_of(c);
+		}
+		if (kernel_mult() != mult) {
+			mult = kernel_mult();
+			(*mult_changes)++;
+		}
+		clock_gettime(CLOCK_MONOTONIC_RAW, &now);
+	} while (ns_of(now) - ns_of(start) < (int64_t)(seconds * 1e9));
+	return violations;
+}
+
+static long pending_adjust = 0;
+static int adjusted = 0;
+
+/* Hand back whatever is still pending of the test's slew, plus what was pending before it. */
+static void restore_adjust(void)
+{
+	struct timex tx = { .modes = ADJ_OFFSET_SINGLESHOT, .offset = pending_adjust };
+
+	if (adjusted)
+		adjtimex(&tx);
+	adjusted = 0;
+}
+
+/*
+ * A real slew: adjtime-style, 200 us at the kernel's 500 ppm, then 200 us
+ * back, so the machine's clock ends where it would have been.  The kernel
+ * moves its multiplier meanwhile; every value stays within [kernel before,
+ * kernel after].  Needs CAP_SYS_TIME.
+ */
+Test(vdso_kernel, follows_a_real_slew_of_the_kernel_clock, .timeout = 60, .fini = restore_adjust)
+{
+	gettime_fn kernel = kernel_vdso_gettime();
+	struct timex tx = { .modes = ADJ_OFFSET_SINGLESHOT, .offset = 200 };
+	long violations, changes = 0;
+
+	need_served();
+	if (!kernel)
+		cr_skip_test("the process has no kernel vDSO to compare with");
+	if (adjtimex(&tx) < 0)
+		cr_skip_test("adjtimex(ADJ_OFFSET_SINGLESHOT) refused: %s (needs CAP_SYS_TIME)",
+			     strerror(errno));
+	adjusted = 1;
+	pending_adjust = tx.offset;
+	/* The kernel applies at most 500 us per second, one second at a time. */
+	violations = bracket_for(kernel, 2.2, &changes);
+	tx = (struct timex){ .modes = ADJ_OFFSET_SINGLESHOT, .offset = -200 };
+	cr_assert_geq(adjtimex(&tx), 0);
+	violations += bracket_for(kernel, 2.2, &changes);
+	restore_adjust();
+	cr_expect_eq(violations, 0, "%ld values outside [kernel before, kernel after] during the slew",
+		     violations);
+	cr_expect_gt(changes, 0, "the kernel's multiplier never moved: no slew was observed");
 }
 
 /* Under kvm-clock with a stable vCPU 0 record the served clocks come from the one-multiply map. */
