@@ -9,7 +9,7 @@
  * precomputed multiply (pvmap.h): never below the kernel's value for the
  * same TSC and at most 2 ns above it.  When TSC_STABLE is clear the kernel's
  * vDSO makes a system call; here the per-vCPU records take over instead
- * (percpu.h), with the kernel's arithmetic.
+ * (percpu.h), through the same kind of map built from the view's lead.
  *
  * The plain names follow libc: -1 and errno on failure.  The __vdso_ names
  * follow the kernel's vDSO: 0 or a negative errno value.
