@@ -140,7 +140,7 @@ static __attribute__((noinline)) int gettime_slow(long clk, struct vdso_kts *ts)
 		return 0;
 	/* The kernel's vDSO would fault on NULL; the system call says EFAULT. */
 	if (s && ts && s->k_gettime)
-		return (int)s->k_gettime(clk, ts);
+		return s->k_gettime(clk, ts);
 	return (int)vsys3(VSYS_clock_gettime, clk, (long)ts, 0);
 }
 

@@ -72,10 +72,10 @@ void pvclock_vdso_fill_kernel(struct vdso_state *s)
 	const void *eh = (const void *)vproc_auxv(AT_SYSINFO_EHDR_);
 
 	if (eh && vproc_readable(eh, 64)) {
-		s->k_gettime = (long (*)(long, struct vdso_kts *))kernel_sym(eh, "__vdso_clock_gettime");
-		s->k_gettimeofday = (long (*)(struct vdso_ktv *, void *))kernel_sym(eh, "__vdso_gettimeofday");
+		s->k_gettime = (int (*)(long, struct vdso_kts *))kernel_sym(eh, "__vdso_clock_gettime");
+		s->k_gettimeofday = (int (*)(struct vdso_ktv *, void *))kernel_sym(eh, "__vdso_gettimeofday");
 		s->k_time = (long (*)(long *))kernel_sym(eh, "__vdso_time");
-		s->k_getres = (long (*)(long, struct vdso_kts *))kernel_sym(eh, "__vdso_clock_getres");
+		s->k_getres = (int (*)(long, struct vdso_kts *))kernel_sym(eh, "__vdso_clock_getres");
 		s->k_getcpu = (long (*)(unsigned *, unsigned *, void *))kernel_sym(eh, "__vdso_getcpu");
 	}
 #ifndef PVCLOCK_VDSO_LIBC

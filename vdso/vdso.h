@@ -84,10 +84,10 @@ struct vdso_state {
 	uint32_t request;                        /* enum vdso_request */
 	struct pvclock_source src;               /* the pvclock page (kvm-clock counters) */
 	int *(*errno_location)(void);            /* libc's errno, when one is loaded */
-	long (*k_gettime)(long clk, struct vdso_kts *ts);
-	long (*k_gettimeofday)(struct vdso_ktv *tv, void *tz);
+	int (*k_gettime)(long clk, struct vdso_kts *ts);   /* int, as the kernel's vDSO declares */
+	int (*k_gettimeofday)(struct vdso_ktv *tv, void *tz);
 	long (*k_time)(long *t);
-	long (*k_getres)(long clk, struct vdso_kts *ts);
+	int (*k_getres)(long clk, struct vdso_kts *ts);
 	long (*k_getcpu)(unsigned *cpu, unsigned *node, void *cache);
 };
 
