@@ -146,6 +146,25 @@ void pvclock_vdso_view_rebuild(const struct pvclock_source *src, uint64_t seq)
 	} while (!cas_pair(&s, &tmax, seq + 2, 0));
 }
 
+void pvclock_vdso_view_follow(const struct pvclock_source *src)
+{
+	uint64_t seq = __atomic_load_n(&pvclock_vdso_views.seq, __ATOMIC_ACQUIRE);
+	const struct vdso_view *v = &pvclock_vdso_views.view[seq >> 1 & 1];
+	unsigned nr = src->nr_valid < PVCLOCK_PAGE_SLOTS ? src->nr_valid : PVCLOCK_PAGE_SLOTS;
+
+	if (seq & 1)
+		return;
+	for (unsigned k = 0; k < nr; k++) {
+		uint32_t now = pvclock_source_record(src, k)->version;
+
+		/* Only the closed copy is ever written: the open one's versions are stable. */
+		if (!(now & 1) && now != __atomic_load_n(&v->version[k], __ATOMIC_RELAXED)) {
+			pvclock_vdso_view_rebuild(src, seq);
+			return;
+		}
+	}
+}
+
 int pvclock_vdso_view_closing(uint64_t seq, uint64_t *ns)
 {
 	const struct vdso_view *old = &pvclock_vdso_views.view[seq >> 1 & 1];

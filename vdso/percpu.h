@@ -127,6 +127,14 @@ extern struct vdso_views pvclock_vdso_views VDSO_HIDDEN;
 /* pvclock_vdso_view_rebuild - replace view @seq by a fresh snapshot, unless another call does. */
 void pvclock_vdso_view_rebuild(const struct pvclock_source *src, uint64_t seq) VDSO_HIDDEN;
 
+/*
+ * pvclock_vdso_view_follow - rebuild the view if a record changed since its
+ * snapshot.  Called while vCPU 0's record serves (at each refresh of its
+ * map), so that when the host clears TSC_STABLE the per-vCPU path takes
+ * over from a current view, whose clock is at least vCPU 0's record's.
+ */
+void pvclock_vdso_view_follow(const struct pvclock_source *src) VDSO_HIDDEN;
+
 /* pvclock_vdso_view_closing - a read while view @seq is closing (see above). */
 int pvclock_vdso_view_closing(uint64_t seq, uint64_t *ns) VDSO_HIDDEN;
 

@@ -118,6 +118,9 @@ VDSO_HIDDEN void pvclock_vdso_pvmap_refresh(const struct vdso_state *s)
 		pvmap_build(&map, &r, &kc, 0);
 	}
 	publish(&pvclock_vdso_pvmap, seq, &map);
+	/* Keep the per-vCPU view current while vCPU 0's record serves (percpu.h). */
+	if ((flags & PVCLOCK_TSC_STABLE) && s->counter == VDSO_COUNTER_PV_AUTO)
+		pvclock_vdso_view_follow(&s->src);
 }
 
 /*
