@@ -36,11 +36,6 @@ long __vdso_getcpu(unsigned *cpu, unsigned *node, void *cache);
 
 typedef int (*gettime_fn)(long, struct timespec *);
 
-static const long served_clocks[] = {
-	CLOCK_REALTIME, CLOCK_MONOTONIC, CLOCK_MONOTONIC_RAW, CLOCK_BOOTTIME, CLOCK_TAI,
-};
-#define NR_SERVED (sizeof(served_clocks) / sizeof(served_clocks[0]))
-
 static long sys_gettime(long clk, struct timespec *ts)
 {
 	long r = syscall(SYS_clock_gettime, clk, ts);

@@ -20,40 +20,14 @@
 #include "vdso_sim.h"
 #include "vdso_util.h"
 
-int __vdso_clock_gettime(long clk, struct timespec *ts);
-
-static const long served_clocks[] = {
-	CLOCK_REALTIME, CLOCK_MONOTONIC, CLOCK_MONOTONIC_RAW, CLOCK_BOOTTIME, CLOCK_TAI,
-};
-#define NR_SERVED (sizeof(served_clocks) / sizeof(served_clocks[0]))
-
 static struct sim sim;
 
-/* Bracket @n reads of every served clock by the model at the TSC before and after. */
+/* Bracket @n reads of every served clock by the model (@nr records) at the TSC before and after. */
 static long bracket(unsigned nr, int n)
 {
-	long violations = 0;
+	struct sim_model m = { &sim, nr };
 
-	for (unsigned i = 0; i < NR_SERVED; i++) {
-		long clk = served_clocks[i];
-
-		for (int k = 0; k < n; k++) {
-			struct timespec ts;
-			uint64_t t0 = pvclock_rdtsc_lfence(), t1;
-			int64_t v;
-
-			if (__vdso_clock_gettime(clk, &ts) != 0) {
-				violations++;
-				continue;
-			}
-			t1 = pvclock_rdtsc_lfence();
-			v = ns_of(ts);
-			if (v < sim_clock(&sim, clk, sim_pv(&sim, nr, t0)) ||
-			    v > sim_clock(&sim, clk, sim_pv(&sim, nr, t1)))
-				violations++;
-		}
-	}
-	return violations;
+	return vdso_bracket(sim_model_ns, &m, n);
 }
 
 Test(vdso_kvmclock, stable_bracket_1e6_per_clock, .timeout = 300)

@@ -17,14 +17,7 @@
 #include "vdso_sim.h"
 #include "vdso_util.h"
 
-int __vdso_clock_gettime(long clk, struct timespec *ts);
-
 static const char *const era_name[KDATA_ERAS] = { "6.15+", "6.13-6.14", "6.10-6.12", "5.6-6.9" };
-
-static const long served_clocks[] = {
-	CLOCK_REALTIME, CLOCK_MONOTONIC, CLOCK_MONOTONIC_RAW, CLOCK_BOOTTIME, CLOCK_TAI,
-};
-#define NR_SERVED (sizeof(served_clocks) / sizeof(served_clocks[0]))
 
 /* A [vvar] mapping's worth of pages. */
 static _Alignas(4096) unsigned char vvar[4 * 4096];
@@ -272,31 +265,24 @@ Test(vdso_layouts, rejects_what_no_kernel_writes)
 
 /* --- serving each era ------------------------------------------------------------- */
 
-/* Reads of every served clock outside [model before, model after]; @model(kd, clk, tsc). */
-static long bracket_tsc(const struct kdata_clock kd[2], int64_t offset[12], int n)
+/* tsc-mode blocks and the namespace offsets added to them, as vdso_bracket() models them. */
+struct tsc_model {
+	const struct kdata_clock *kd;
+	const int64_t *offset;
+};
+
+static int64_t tsc_model_ns(const void *ctx, long clk, uint64_t tsc)
 {
-	long bad = 0;
+	const struct tsc_model *m = ctx;
 
-	for (unsigned i = 0; i < NR_SERVED; i++) {
-		long clk = served_clocks[i];
+	return tsc_clock(m->kd, clk, tsc) + m->offset[clk];
+}
 
-		for (int k = 0; k < n; k++) {
-			struct timespec ts;
-			uint64_t t0 = pvclock_rdtsc_lfence(), t1;
-			int64_t v;
+static long bracket_tsc(const struct kdata_clock kd[2], const int64_t offset[12], int n)
+{
+	struct tsc_model m = { kd, offset };
 
-			if (__vdso_clock_gettime(clk, &ts) != 0) {
-				bad++;
-				continue;
-			}
-			t1 = pvclock_rdtsc_lfence();
-			v = ns_of(ts);
-			if (v < tsc_clock(kd, clk, t0) + offset[clk] ||
-			    v > tsc_clock(kd, clk, t1) + offset[clk] || ts.tv_nsec >= 1000000000l)
-				bad++;
-		}
-	}
-	return bad;
+	return vdso_bracket(tsc_model_ns, &m, n);
 }
 
 Test(vdso_layouts, tsc_mode_served_in_every_era, .timeout = 120)
@@ -346,32 +332,17 @@ Test(vdso_layouts, kvmclock_served_in_every_era, .timeout = 120)
 {
 	for (int e = 0; e < KDATA_ERAS; e++) {
 		for (int stable = 0; stable < 2; stable++) {
+			struct sim_model model = { &sim, 1 };
 			unsigned char *at;
-			long bad = 0;
+			long bad;
 
 			sim_init(&sim, SIM_NSLOTS, stable ? PVCLOCK_TSC_STABLE : 0, stable ? 0 : 20000);
 			memset(vvar, 0, sizeof(vvar));
 			at = put_data(0, (enum kdata_era)e, sim.kd);
 			pvclock_vdso_test_use_era(e, at, NULL, sim.slots, SIM_NSLOTS, "auto");
-			for (unsigned i = 0; i < NR_SERVED; i++) {
-				long clk = served_clocks[i];
-
-				for (int k = 0; k < 50000; k++) {
-					struct timespec ts;
-					uint64_t t0 = pvclock_rdtsc_lfence(), t1;
-					int64_t v;
-					unsigned nr = stable ? 1 : SIM_NSLOTS;
-
-					if (__vdso_clock_gettime(clk, &ts) != 0) {
-						bad++;
-						continue;
-					}
-					t1 = pvclock_rdtsc_lfence();
-					v = ns_of(ts);
-					bad += v < sim_clock(&sim, clk, sim_pv(&sim, nr, t0)) ||
-					       v > sim_clock(&sim, clk, sim_pv(&sim, nr, t1));
-				}
-			}
+			/* Stable: vCPU 0's record; unstable: the largest record. */
+			model.nr = stable ? 1 : SIM_NSLOTS;
+			bad = vdso_bracket(sim_model_ns, &model, 50000);
 			cr_expect_eq(bad, 0, "%s, %s records: values outside the model's bracket",
 				     era_name[e], stable ? "stable" : "unstable");
 		}

@@ -118,4 +118,17 @@ static inline int64_t sim_clock(struct sim *s, long clk, uint64_t pv)
 	return (int64_t)c->base[clk].sec * 1000000000ll + (int64_t)ns;
 }
 
+/* The simulated clocks as vdso_bracket() models them: @nr records of @s. */
+struct sim_model {
+	struct sim *s;
+	unsigned nr;
+};
+
+static inline int64_t sim_model_ns(const void *ctx, long clk, uint64_t tsc)
+{
+	const struct sim_model *m = ctx;
+
+	return sim_clock(m->s, clk, sim_pv(m->s, m->nr, tsc));
+}
+
 #endif /* VDSO_SIM_H */

@@ -17,7 +17,6 @@
 #include "vdso_sim.h"
 #include "vdso_util.h"
 
-int __vdso_clock_gettime(long clk, struct timespec *ts);
 
 #define OFFSET_NS 30000u
 #ifndef ITERATIONS

@@ -213,12 +213,10 @@ static __attribute__((noinline)) int gettime_percpu(const volatile struct kdata_
 {
 	const struct vdso_state *s = &pvclock_vdso_state;
 	const volatile struct pvmap *m = &pvclock_vdso_viewmap;
-	const volatile struct pvmap_base *b = &m->clk[clk];
 	const volatile struct vdso_views *vs = &pvclock_vdso_views;
-	uint64_t vseq, d, sec, ns, stale;
-	uint32_t mseq, kseq, aux, k, seen;
-	unsigned __int128 x;
-	int rebuild = 0;
+	uint64_t vseq, tsc, sec, ns, stale;
+	uint32_t mseq, kseq, aux;
+	int rebuild;
 
 	if (__builtin_expect(s->counter != VDSO_COUNTER_PV_AUTO, 0))
 		return gettime_slow(clk, ts);
@@ -235,21 +233,12 @@ static __attribute__((noinline)) int gettime_percpu(const volatile struct kdata_
 	if (__builtin_expect(m->span == 0, 0))
 		return gettime_view(vc, clk, ts);
 	/* RDTSCP waits for the loads before it. */
-	d = pvclock_rdtscp(&aux) - m->anchor;
-	k = aux & PVCLOCK_TSC_AUX_CPU_MASK;
-	/* Its address comes from RDTSCP: loaded after the TSC read (view_try). */
-	seen = vs->view[vseq >> 1 & 1].version[k & (PVCLOCK_PAGE_SLOTS - 1)];
-	if (__builtin_expect(k < s->src.nr_valid, 1)) {
-		/* The drop-in's slots are PVCLOCK_SLOT_STRIDE apart (vdso_source_set). */
-		uint32_t now = ((const volatile struct pvclock_record *)
-				(s->src.slots + (uint64_t)k * PVCLOCK_SLOT_STRIDE))->version;
-
-		rebuild = now != seen && !(now & 1);
-	}
-	if (__builtin_expect(d >= m->span, 0))
+	tsc = pvclock_rdtscp(&aux);
+	/* Loaded after the TSC read, as in view_try(). */
+	rebuild = view_record_moved(&s->src, &vs->view[vseq >> 1 & 1], aux & PVCLOCK_TSC_AUX_CPU_MASK);
+	if (__builtin_expect(pvmap_ns(m, (unsigned)clk, tsc, &ns) != 0, 0))
 		return gettime_view(vc, clk, ts);
-	x = b->base + (unsigned __int128)d * m->factor;
-	sec = b->sec;
+	sec = m->clk[clk].sec;
 	pvclock_barrier();
 	stale = vc->seq ^ kseq;
 	stale |= vs->seq ^ vseq;
@@ -258,7 +247,6 @@ static __attribute__((noinline)) int gettime_percpu(const volatile struct kdata_
 		return gettime_view(vc, clk, ts);
 	if (__builtin_expect(rebuild, 0))
 		pvclock_vdso_view_rebuild(&s->src, vseq);
-	ns = (uint64_t)(x >> 64);
 	kdata_split(sec, ns, &ts->tv_sec, &ts->tv_nsec);
 	return 0;
 }
@@ -276,10 +264,8 @@ static inline __attribute__((always_inline)) int gettime_pv(const volatile struc
 {
 	const volatile struct pvmap *m = &pvclock_vdso_pvmap;
 	const volatile struct pvclock_record *r = pvclock_vdso_pv_fast.rec;
-	const volatile struct pvmap_base *b = &m->clk[clk];
 	uint32_t mseq, kseq, v;
-	uint64_t d, sec, ns, stale;
-	unsigned __int128 x;
+	uint64_t sec, ns, stale;
 
 	mseq = m->seq;
 	kseq = vc->seq;
@@ -301,11 +287,9 @@ static inline __attribute__((always_inline)) int gettime_pv(const volatile struc
 		return gettime_slow(clk, ts);
 	}
 	/* RDTSCP waits for the loads before it. */
-	d = pvclock_rdtscp(0) - m->anchor;
-	if (__builtin_expect(d >= m->span, 0))
+	if (__builtin_expect(pvmap_ns(m, (unsigned)clk, pvclock_rdtscp(0), &ns) != 0, 0))
 		return gettime_slow(clk, ts);
-	x = b->base + (unsigned __int128)d * m->factor;
-	sec = b->sec;
+	sec = m->clk[clk].sec;
 	pvclock_barrier();
 	/* The keys matched and the map is unchanged: compare against the map's copies. */
 	stale = vc->seq ^ m->kseq;
@@ -313,7 +297,6 @@ static inline __attribute__((always_inline)) int gettime_pv(const volatile struc
 	stale |= m->seq ^ mseq;
 	if (__builtin_expect(stale != 0, 0))
 		return gettime_slow(clk, ts);
-	ns = (uint64_t)(x >> 64);
 	kdata_split(sec, ns, &ts->tv_sec, &ts->tv_nsec);
 	return 0;
 }

@@ -154,11 +154,9 @@ void pvclock_vdso_view_follow(const struct pvclock_source *src)
 
 	if (seq & 1)
 		return;
+	/* Only the closed copy is ever written: the open one's versions are stable. */
 	for (unsigned k = 0; k < nr; k++) {
-		uint32_t now = pvclock_source_record(src, k)->version;
-
-		/* Only the closed copy is ever written: the open one's versions are stable. */
-		if (!(now & 1) && now != __atomic_load_n(&v->version[k], __ATOMIC_RELAXED)) {
+		if (view_record_moved(src, v, k)) {
 			pvclock_vdso_view_rebuild(src, seq);
 			return;
 		}

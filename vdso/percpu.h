@@ -179,6 +179,25 @@ static inline uint64_t view_at(const volatile struct vdso_view *v, uint64_t tsc)
 	return best;
 }
 
+/*
+ * view_record_moved - whether the host has updated record @k since view @v's
+ * snapshot (its version now even and different).  The snapshot's version is
+ * loaded whatever @k: readers pass the vCPU from RDTSCP, and that load,
+ * whose address depends on it, orders their TSC read before their second
+ * load of the views' sequence number (see view_try).  A record mid-update
+ * (odd) is looked at again by the next read.
+ */
+static inline int view_record_moved(const struct pvclock_source *src, const volatile struct vdso_view *v,
+				    uint32_t k)
+{
+	uint32_t seen = v->version[k & (PVCLOCK_PAGE_SLOTS - 1)], now;
+
+	if (__builtin_expect(k >= src->nr_valid, 0))
+		return 0;
+	now = pvclock_source_record(src, k)->version;
+	return now != seen && !(now & 1);
+}
+
 /* What one look at the open view gave (view_try). */
 enum view_try {
 	VIEW_DONE = 0,     /* *ns holds the value */
@@ -199,8 +218,8 @@ static inline __attribute__((always_inline)) int view_try(const struct pvclock_s
 	const volatile struct vdso_view *v;
 	struct vdso_snap lead;
 	uint64_t tsc, seq, floor, g;
-	uint32_t aux, k, nr, uniform, seen;
-	int stale = 0;
+	uint32_t aux, nr, uniform;
+	int stale;
 
 	*seqp = seq = vs->seq;
 	pvclock_barrier();
@@ -213,20 +232,13 @@ static inline __attribute__((always_inline)) int view_try(const struct pvclock_s
 	lead = snap_load(&v->lead);
 	/* RDTSCP waits for the loads above. */
 	tsc = pvclock_rdtscp(&aux);
-	k = aux & PVCLOCK_TSC_AUX_CPU_MASK;
 	/*
-	 * This load's address comes from RDTSCP's result, so it is performed
-	 * after the TSC was read, and the second load of seq after it (x86
-	 * keeps loads in order): the TSC value is older than that load, as
-	 * the argument above needs.  No fence.
+	 * The snapshot's version of the vCPU's record is loaded at an address
+	 * that comes from RDTSCP's result, so after the TSC was read, and the
+	 * second load of seq after it (x86 keeps loads in order): the TSC
+	 * value is older than that load, as the argument above needs.  No fence.
 	 */
-	seen = v->version[k & (PVCLOCK_PAGE_SLOTS - 1)];
-	if (__builtin_expect(k < src->nr_valid, 1)) {
-		uint32_t now = pvclock_source_record(src, k)->version;
-
-		/* A record mid-update (odd) is looked at again by the next read. */
-		stale = now != seen && !(now & 1);
-	}
+	stale = view_record_moved(src, v, aux & PVCLOCK_TSC_AUX_CPU_MASK);
 	g = __builtin_expect(uniform, 1) ? snap_at(&lead, tsc) : view_at(v, tsc);
 	pvclock_barrier();
 	if (__builtin_expect(vs->seq != seq, 0))

@@ -195,8 +195,11 @@ static inline void pvmap_build(struct pvmap *map, const struct pvmap_record *r,
 	map->span = u_hi - u_lo;
 }
 
-/* pvmap_ns - the clock's ns past its base second at TSC value @tsc; -1 outside the span. */
-static inline int pvmap_ns(const struct pvmap *map, unsigned clk, uint64_t tsc, uint64_t *ns)
+/*
+ * pvmap_ns - the clock's ns past its base second at TSC value @tsc; -1
+ * outside the span.  Readers of the shared maps check their keys around it.
+ */
+static inline int pvmap_ns(const volatile struct pvmap *map, unsigned clk, uint64_t tsc, uint64_t *ns)
 {
 	uint64_t d = tsc - map->anchor;
 
