@@ -74,9 +74,14 @@ void cb_env_collect(struct cb_env *e)
 		e->page_addr = (uintptr_t)src->slots;
 		e->valid_slots = pvclock_source_count_valid(src);
 		if (pvclock_source_snapshot(src, 0, &rec, NULL) == PVCLOCK_OK) {
+			uint64_t khz = pvclock_tsc_khz(rec.tsc_to_system_mul, rec.tsc_shift);
+
 			e->stable = !!(rec.flags & PVCLOCK_TSC_STABLE);
-			e->tsc_khz = (double)pvclock_tsc_khz(rec.tsc_to_system_mul, rec.tsc_shift);
-			e->tsc_khz_source = "pvclock record";
+			/* 0 and the saturated value say the record implies no usable rate. */
+			if (khz != 0 && khz != PVCLOCK_TSC_KHZ_SATURATED) {
+				e->tsc_khz = (double)khz;
+				e->tsc_khz_source = "pvclock record";
+			}
 		}
 	}
 	if (e->tsc_khz <= 0) {

@@ -77,6 +77,8 @@ void pvclock_cpu_features(struct pvclock_cpu_features *f)
 	static int state;   /* 0 empty, 1 being filled, 2 ready */
 	int empty = 0;
 
+	if (!f)
+		return;
 	if (__atomic_load_n(&state, __ATOMIC_ACQUIRE) == 2) {
 		*f = cache;
 		return;

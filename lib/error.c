@@ -16,6 +16,8 @@ const char *pvclock_strerror(int status)
 	case PVCLOCK_EMAPS: return "cannot read /proc/self/maps";
 	case PVCLOCK_EARG: return "invalid argument";
 	case PVCLOCK_ENOTSC: return "TSC read mode not supported by this CPU";
+	case PVCLOCK_ENOSOURCE: return "source not opened";
+	case PVCLOCK_EPROBE: return "cannot probe memory: no pipe (out of descriptors, or refused)";
 	default: return "unknown pvclock status";
 	}
 }

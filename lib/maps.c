@@ -161,7 +161,7 @@ int pvclock_probe_readable(const void *addr, size_t len)
 	if (!addr || len == 0 || len > PVCLOCK_PAGE_SIZE)
 		return PVCLOCK_EARG;
 	if (pipe2(p, O_CLOEXEC | O_NONBLOCK) != 0)
-		return PVCLOCK_ENOPAGE;
+		return PVCLOCK_EPROBE;
 	/* A pipe holds at least one page, so a single write of len bytes never blocks. */
 	do
 		n = write(p[1], addr, len);

@@ -3,15 +3,18 @@
 
 uint64_t pvclock_tsc_khz(uint32_t mul, int8_t shift)
 {
-	/* ns per tick = mul * 2^shift / 2^32, so kHz = 10^6 * 2^32 / mul / 2^shift. */
-	unsigned __int128 khz = (unsigned __int128)1000000u << 32;
-	unsigned __int128 den = mul;
+	/*
+	 * One tick is mul * 2^left / 2^(32 + right) ns (left and right the
+	 * shift counts), so the rate in kHz is
+	 * 10^6 * 2^(32 + right) / (mul * 2^left): at most 2^115 over at most
+	 * 2^95, both exact in 128 bits.
+	 */
+	unsigned __int128 num, den, khz;
 
 	if (mul == 0)
 		return 0;
-	if (shift > 0)
-		den <<= shift;
-	else if (shift < 0)
-		khz <<= -shift;
-	return (uint64_t)((khz + den / 2) / den);
+	num = (unsigned __int128)1000000u << (32 + pvclock_shift_right(shift));
+	den = (unsigned __int128)mul << pvclock_shift_left(shift);
+	khz = (2 * num + den) / (2 * den);
+	return khz >= PVCLOCK_TSC_KHZ_SATURATED ? PVCLOCK_TSC_KHZ_SATURATED : (uint64_t)khz;
 }

@@ -19,7 +19,7 @@ const char *pvclock_origin_name(enum pvclock_origin origin)
 
 int pvclock_record_valid(const struct pvclock_record *rec)
 {
-	return rec->version != 0 && !(rec->version & 1) && rec->tsc_to_system_mul != 0;
+	return rec && rec->version != 0 && !(rec->version & 1) && rec->tsc_to_system_mul != 0;
 }
 
 int pvclock_source_snapshot(const struct pvclock_source *src, unsigned cpu,
@@ -27,10 +27,15 @@ int pvclock_source_snapshot(const struct pvclock_source *src, unsigned cpu,
 {
 	const volatile struct pvclock_record *r = pvclock_source_record(src, cpu);
 	const volatile uint32_t *count;
-	uint32_t budget = src->max_retries, v, m = 0;
+	uint32_t budget, v, m = 0;
 
+	if (!src || !out)
+		return PVCLOCK_EARG;
+	if (!pvclock_source_is_open(src))
+		return PVCLOCK_ENOSOURCE;
 	if (!r)
 		return PVCLOCK_ECPU;
+	budget = src->max_retries;
 	count = (const volatile uint32_t *)((const volatile unsigned char *)r +
 					    PVCLOCK_MIGRATE_COUNT_OFFSET);
 	do {
@@ -58,6 +63,8 @@ unsigned pvclock_source_count_valid(const struct pvclock_source *src)
 {
 	unsigned n = 0;
 
+	if (!pvclock_source_is_open(src))
+		return 0;
 	for (unsigned cpu = 0; cpu < src->nr_slots; cpu++) {
 		struct pvclock_record rec;
 
@@ -73,7 +80,7 @@ int pvclock_source_info(const struct pvclock_source *src, struct pvclock_source_
 	struct pvclock_record rec0;
 	int rc;
 
-	if (!src || !info || !src->slots)
+	if (!src || !info)
 		return PVCLOCK_EARG;
 	rc = pvclock_source_snapshot(src, 0, &rec0, NULL);
 	if (rc != PVCLOCK_OK)
@@ -94,6 +101,8 @@ int pvclock_source_set_tsc_mode(struct pvclock_source *src, enum pvclock_tsc_mod
 
 	if (!src || (unsigned)mode > PVCLOCK_TSC_UNORDERED)
 		return PVCLOCK_EARG;
+	if (!pvclock_source_is_open(src))
+		return PVCLOCK_ENOSOURCE;
 	pvclock_cpu_features(&f);
 	if (mode == PVCLOCK_TSC_AUTO)
 		mode = f.rdtscp ? PVCLOCK_TSC_RDTSCP : PVCLOCK_TSC_LFENCE;
@@ -109,6 +118,8 @@ int pvclock_source_set_getcpu(struct pvclock_source *src, enum pvclock_getcpu_me
 
 	if (!src || (unsigned)method >= PVCLOCK_GETCPU_NR_METHODS)
 		return PVCLOCK_EARG;
+	if (!pvclock_source_is_open(src))
+		return PVCLOCK_ENOSOURCE;
 	if (method == PVCLOCK_GETCPU_AUTO)
 		method = pvclock_getcpu_best();
 	rc = pvclock_getcpu_probe(method, NULL);
@@ -117,9 +128,14 @@ int pvclock_source_set_getcpu(struct pvclock_source *src, enum pvclock_getcpu_me
 	return rc;
 }
 
-void pvclock_source_set_max_retries(struct pvclock_source *src, uint32_t max_retries)
+int pvclock_source_set_max_retries(struct pvclock_source *src, uint32_t max_retries)
 {
+	if (!src)
+		return PVCLOCK_EARG;
+	if (!pvclock_source_is_open(src))
+		return PVCLOCK_ENOSOURCE;
 	src->max_retries = max_retries ? max_retries : PVCLOCK_DEFAULT_MAX_RETRIES;
+	return PVCLOCK_OK;
 }
 
 static void source_init(struct pvclock_source *src, const void *slots, size_t stride,
@@ -138,12 +154,19 @@ static void source_init(struct pvclock_source *src, const void *slots, size_t st
 int pvclock_source_open_memory(struct pvclock_source *src, const void *slots, size_t stride,
 			       unsigned nr_slots, unsigned flags)
 {
-	size_t need = sizeof(struct pvclock_record);
+	size_t need = sizeof(struct pvclock_record), extent;
 
+	if (!src)
+		return PVCLOCK_EARG;
+	memset(src, 0, sizeof(*src));
 	if (flags & PVCLOCK_MEM_MIGRATE_COUNT)
 		need = PVCLOCK_MIGRATE_COUNT_OFFSET + sizeof(uint32_t);
-	if (!src || !slots || nr_slots == 0 || stride < need || (flags & ~PVCLOCK_MEM_MIGRATE_COUNT) ||
-	    ((uintptr_t)slots & 3) || (stride & 3))
+	if (!slots || nr_slots == 0 || nr_slots > PVCLOCK_MAX_SLOTS || stride < need ||
+	    (flags & ~PVCLOCK_MEM_MIGRATE_COUNT) || ((uintptr_t)slots & 3) || (stride & 3))
+		return PVCLOCK_EARG;
+	/* The last slot must end inside the address space. */
+	if (__builtin_mul_overflow((size_t)(nr_slots - 1), stride, &extent) ||
+	    __builtin_add_overflow(extent, need, &extent) || extent - 1 > UINTPTR_MAX - (uintptr_t)slots)
 		return PVCLOCK_EARG;
 	source_init(src, slots, stride, nr_slots, PVCLOCK_ORIGIN_MEMORY);
 	src->has_migrate_count = !!(flags & PVCLOCK_MEM_MIGRATE_COUNT);
@@ -175,11 +198,12 @@ static int open_hit(struct pvclock_source *src, const struct pvclock_maps_hit *h
 	struct pvclock_record rec0;
 	int rc;
 
-	if (hit->page < hit->start || hit->page + PVCLOCK_PAGE_SIZE > hit->end)
+	if (hit->page < hit->start || hit->page > hit->end || hit->end - hit->page < PVCLOCK_PAGE_SIZE)
 		return PVCLOCK_ENOPAGE;
 	/* Probing first: touching a page the kernel never enabled raises SIGBUS. */
-	if (pvclock_probe_readable(page, PVCLOCK_PAGE_SIZE) != PVCLOCK_OK)
-		return PVCLOCK_ENOPAGE;
+	rc = pvclock_probe_readable(page, PVCLOCK_PAGE_SIZE);
+	if (rc != PVCLOCK_OK)
+		return rc;
 	/* Kernels built for the Pentium 4 space the slots 128 bytes apart. */
 	if (!slot_looks_valid(page, PVCLOCK_SLOT_STRIDE) && slot_is_zero(page, PVCLOCK_SLOT_STRIDE) &&
 	    slot_looks_valid(page, PVCLOCK_SLOT_STRIDE_P4))
@@ -188,10 +212,12 @@ static int open_hit(struct pvclock_source *src, const struct pvclock_maps_hit *h
 	src->map_start = hit->start;
 	src->map_end = hit->end;
 	rc = pvclock_source_snapshot(src, 0, &rec0, NULL);
-	if (rc != PVCLOCK_OK)
+	if (rc == PVCLOCK_OK && !pvclock_record_valid(&rec0))
+		rc = PVCLOCK_EINVALID;
+	if (rc != PVCLOCK_OK) {
+		memset(src, 0, sizeof(*src));
 		return rc;
-	if (!pvclock_record_valid(&rec0))
-		return PVCLOCK_EINVALID;
+	}
 	src->nr_valid = pvclock_source_count_valid(src);
 	pvclock_source_set_getcpu(src, PVCLOCK_GETCPU_AUTO);
 	return PVCLOCK_OK;
@@ -202,7 +228,10 @@ int pvclock_source_open_kernel_maps(struct pvclock_source *src, const char *maps
 	struct pvclock_maps_hit hit;
 	int rc;
 
-	if (!src || !maps_text)
+	if (!src)
+		return PVCLOCK_EARG;
+	memset(src, 0, sizeof(*src));
+	if (!maps_text)
 		return PVCLOCK_EARG;
 	rc = pvclock_maps_find(maps_text, &hit);
 	return rc == PVCLOCK_OK ? open_hit(src, &hit) : rc;
@@ -215,6 +244,7 @@ int pvclock_source_open_kernel(struct pvclock_source *src)
 
 	if (!src)
 		return PVCLOCK_EARG;
+	memset(src, 0, sizeof(*src));
 	rc = pvclock_maps_find_self(&hit);
 	return rc == PVCLOCK_OK ? open_hit(src, &hit) : rc;
 }

@@ -99,6 +99,90 @@ Test(math, tsc_khz)
 	cr_expect_eq(pvclock_tsc_khz(0xffffffffu, -31), 2147483648500000ull);
 	cr_expect_eq(pvclock_tsc_khz(0xffffffffu, 31), 0);
 	cr_expect_eq(pvclock_tsc_khz(0xd5555560u, -1), 2400000);
+	/* Shifts beyond -31..31 mean what pvclock_scale_delta() makes of them. */
+	cr_expect_eq(pvclock_tsc_khz(0x80000000u, 97), pvclock_tsc_khz(0x80000000u, 33));
+	cr_expect_eq(pvclock_tsc_khz(2, 127), pvclock_tsc_khz(2, 63));
+	cr_expect_eq(pvclock_tsc_khz(0x80000000u, -128), 2000000);
+	cr_expect_eq(pvclock_tsc_khz(0x80000000u, -64), 2000000);
+	cr_expect_eq(pvclock_tsc_khz(1, -63), PVCLOCK_TSC_KHZ_SATURATED);
+}
+
+/* 256-bit products, independent of the library's division. */
+struct u256 {
+	unsigned __int128 hi, lo;
+};
+
+static struct u256 mul_128_64(unsigned __int128 a, uint64_t b)
+{
+	unsigned __int128 lo = (unsigned __int128)(uint64_t)a * b;
+	unsigned __int128 mid = (unsigned __int128)(uint64_t)(a >> 64) * b + (lo >> 64);
+
+	return (struct u256){ mid >> 64, (mid << 64) | (uint64_t)lo };
+}
+
+static int u256_le(struct u256 a, struct u256 b)
+{
+	return a.hi < b.hi || (a.hi == b.hi && a.lo <= b.lo);
+}
+
+/*
+ * Checks k = round(num / den), halves up, by multiplication only:
+ * k * 2den <= 2num + den < (k + 1) * 2den, with k saturated at 2^64 - 1.
+ */
+static int rounds_to(uint64_t k, unsigned __int128 num, unsigned __int128 den)
+{
+	struct u256 twice = { 0, 2 * num + den };
+	int below_next = k == UINT64_MAX || !u256_le(mul_128_64(2 * den, k + 1), twice);
+
+	return u256_le(mul_128_64(2 * den, k), twice) && below_next;
+}
+
+/*
+ * Every one of the 256 shifts with a spread of multipliers: no signal, and
+ * the result is the rate that pvclock_scale_delta()'s scaling implies, one
+ * tick being mul * 2^left / 2^(32 + right) ns, with the shift counts
+ * derived here from the ABI's rule (modulo 64), not from the library.
+ */
+Test(math, tsc_khz_every_shift_and_multiplier)
+{
+	static const uint32_t fixed[] = { 1, 2, 3, 5, 0x7fffffffu, 0x80000000u, 0x80000001u,
+					  0xd5555560u, 0x66666666u, 0xfffffffeu, 0xffffffffu };
+	uint32_t muls[64];
+	uint64_t x = 0x9e3779b97f4a7c15ull;
+	long checked = 0, saturated = 0, zero = 0;
+
+	for (size_t i = 0; i < 64; i++) {
+		x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+		muls[i] = i < sizeof(fixed) / sizeof(fixed[0]) ? fixed[i]
+							       : (uint32_t)(x >> (i % 32)) | 1u;
+	}
+	for (int s = -128; s <= 127; s++) {
+		unsigned left = s > 0 ? (unsigned)s % 64 : 0, right = s < 0 ? (unsigned)-s % 64 : 0;
+
+		for (size_t i = 0; i < 64; i++) {
+			unsigned __int128 num = (unsigned __int128)1000000 << (32 + right);
+			unsigned __int128 den = (unsigned __int128)muls[i] << left;
+			uint64_t k = pvclock_tsc_khz(muls[i], (int8_t)s);
+
+			cr_assert(rounds_to(k, num, den), "mul %#x shift %d: got %llu", muls[i], s,
+				  (unsigned long long)k);
+			/* One second's worth of ticks scales to about a second. */
+			if (k >= 1000 && k <= UINT64_MAX / 1000) {
+				uint64_t ns = pvclock_scale_delta(k * 1000, muls[i], (int8_t)s);
+
+				cr_assert(ns > 999000000ull && ns < 1001000000ull,
+					  "mul %#x shift %d: %llu kHz scale to %llu ns in a second", muls[i],
+					  s, (unsigned long long)k, (unsigned long long)ns);
+			}
+			saturated += k == PVCLOCK_TSC_KHZ_SATURATED;
+			zero += k == 0;
+			checked++;
+		}
+	}
+	cr_assert_eq(checked, 256 * 64);
+	cr_expect_gt(saturated, 0, "the spread should reach saturation");
+	cr_expect_gt(zero, 0, "the spread should reach rates below 0.5 kHz");
+	cr_assert_eq(pvclock_tsc_khz(0, -128), 0);
 }
 
 Test(abi, layout)

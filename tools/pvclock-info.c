@@ -83,9 +83,22 @@ static void print_getcpu(void)
 	printf("  rseq area registered by %s\n", owners[pvclock_rseq_owner()]);
 }
 
+/* The implied rate, or why there is none. */
+static const char *khz_text(const struct pvclock_record *r, char *buf, size_t len)
+{
+	uint64_t khz = pvclock_tsc_khz(r->tsc_to_system_mul, r->tsc_shift);
+
+	if (khz == PVCLOCK_TSC_KHZ_SATURATED)
+		return "too-high";
+	if (khz == 0)
+		return "none";
+	snprintf(buf, len, "%llu", (unsigned long long)khz);
+	return buf;
+}
+
 static void print_records(const struct pvclock_source *src)
 {
-	char fl[64];
+	char fl[64], khz[24];
 
 	printf("\n%-4s %10s %-18s %10s %5s %10s %20s %20s\n", "vcpu", "version", "flags", "mul",
 	       "shift", "tsc_khz", "tsc_timestamp", "system_time");
@@ -100,9 +113,9 @@ static void print_records(const struct pvclock_source *src)
 		}
 		if (!pvclock_record_valid(&r))
 			continue;
-		printf("%-4u %10u %-18s %10u %5d %10llu %20llu %20llu", cpu, r.version,
+		printf("%-4u %10u %-18s %10u %5d %10s %20llu %20llu", cpu, r.version,
 		       flag_names(r.flags, fl, sizeof(fl)), r.tsc_to_system_mul, r.tsc_shift,
-		       (unsigned long long)pvclock_tsc_khz(r.tsc_to_system_mul, r.tsc_shift),
+		       khz_text(&r, khz, sizeof(khz)),
 		       (unsigned long long)r.tsc_timestamp, (unsigned long long)r.system_time);
 		if (src->has_migrate_count)
 			printf(" migrate_count=%u", mc);

@@ -21,7 +21,7 @@ struct pvclock_cpu_features {
 };
 
 /*
- * pvclock_cpu_features - fill @f from CPUID.  Never fails; features the
+ * pvclock_cpu_features - fill @f from CPUID (nothing when @f is NULL).  Never fails; features the
  * processor does not report read false.  CPUID is executed once per
  * process (each CPUID is a VM exit in a guest); later calls copy the result.
  */

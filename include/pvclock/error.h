@@ -19,6 +19,8 @@ enum pvclock_status {
 	PVCLOCK_EMAPS = -9,        /* /proc/self/maps could not be read or parsed */
 	PVCLOCK_EARG = -10,        /* bad argument */
 	PVCLOCK_ENOTSC = -11,      /* the TSC read mode asked for does not work here */
+	PVCLOCK_ENOSOURCE = -12,   /* the source was never opened, or its open failed */
+	PVCLOCK_EPROBE = -13,      /* memory could not be probed: no pipe (no free descriptor, or refused) */
 };
 
 /*

@@ -27,8 +27,8 @@ int pvclock_maps_find(const char *maps_text, struct pvclock_maps_hit *hit);
 
 /*
  * pvclock_maps_find_self - pvclock_maps_find() on /proc/self/maps, read in
- * small pieces (no allocation).  Returns PVCLOCK_OK, PVCLOCK_ENOPAGE or
- * PVCLOCK_EMAPS when the file cannot be read.
+ * small pieces (no allocation).  Returns PVCLOCK_OK, PVCLOCK_ENOPAGE,
+ * PVCLOCK_EMAPS when the file cannot be read, or PVCLOCK_EARG (@hit NULL).
  */
 int pvclock_maps_find_self(struct pvclock_maps_hit *hit);
 
@@ -36,7 +36,8 @@ int pvclock_maps_find_self(struct pvclock_maps_hit *hit);
  * pvclock_probe_readable - whether [@addr, @addr+@len) can be read without a
  * fault, found by letting the kernel copy it into a pipe: a page that would
  * raise SIGBUS or SIGSEGV in userspace makes the copy fail with EFAULT
- * instead.  @len is at most 4096.  Returns PVCLOCK_OK or PVCLOCK_ENOPAGE.
+ * instead.  Returns PVCLOCK_OK, PVCLOCK_ENOPAGE, PVCLOCK_EPROBE (no pipe
+ * could be made) or PVCLOCK_EARG (@addr NULL, @len 0 or above 4096).
  */
 int pvclock_probe_readable(const void *addr, size_t len);
 

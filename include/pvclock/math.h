@@ -8,18 +8,30 @@
 #include <stdint.h>
 
 /*
- * pvclock_scale_delta - scale a TSC delta to nanoseconds.
- *
- * The delta is shifted left by @shift (right when negative), then multiplied
- * by @mul as a 64x32 -> 96-bit product of which bits 32..95 are returned.
- * Shift counts are taken modulo 64; hosts only publish -31..31.
+ * pvclock_shift_left, pvclock_shift_right - how a record's @shift moves a
+ * TSC delta: left by @shift bits when positive, right by -@shift bits when
+ * negative, counts taken modulo 64 as the x86 shift instructions take them.
+ * Hosts publish -31..31; the ABI allows any s8, and every s8 has this one
+ * meaning here.
+ */
+static inline unsigned pvclock_shift_left(int8_t shift)
+{
+	return shift > 0 ? (unsigned)shift & 63u : 0;
+}
+
+static inline unsigned pvclock_shift_right(int8_t shift)
+{
+	return shift < 0 ? (unsigned)(-(int)shift) & 63u : 0;
+}
+
+/*
+ * pvclock_scale_delta - scale a TSC delta to nanoseconds: the delta shifted
+ * as above, times @mul as a 64x32 -> 96-bit product of which bits 32..95
+ * are returned.
  */
 static inline uint64_t pvclock_scale_delta(uint64_t delta, uint32_t mul, int8_t shift)
 {
-	if (shift < 0)
-		delta >>= (unsigned)(-(int)shift) & 63u;
-	else
-		delta <<= (unsigned)shift & 63u;
+	delta = delta << pvclock_shift_left(shift) >> pvclock_shift_right(shift);
 	return (uint64_t)(((unsigned __int128)delta * mul) >> 32);
 }
 
@@ -34,9 +46,14 @@ static inline uint64_t pvclock_time_at(uint64_t system_time, uint64_t tsc_timest
 }
 
 /*
- * pvclock_tsc_khz - the TSC frequency in kHz that (@mul, @shift) implies,
- * rounded to nearest; 0 when @mul is 0.
+ * pvclock_tsc_khz - the TSC frequency in kHz that (@mul, @shift) implies
+ * under pvclock_scale_delta(): 10^6 * 2^32 / (@mul shifted as a delta is),
+ * rounded to nearest, halves up.  Defined for every @mul and every @shift:
+ * 0 when @mul is 0 or the rate is below 0.5 kHz (no usable rate);
+ * PVCLOCK_TSC_KHZ_SATURATED when the rate is that value or more (right
+ * shifts of 20 bits and more with small multipliers).
  */
+#define PVCLOCK_TSC_KHZ_SATURATED UINT64_MAX
 uint64_t pvclock_tsc_khz(uint32_t mul, int8_t shift);
 
 #endif /* PVCLOCK_MATH_H */

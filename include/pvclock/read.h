@@ -7,6 +7,14 @@
  * version odd, rewrites the record, makes it even; a reader retries when the
  * version was odd or changed across its read.  Every loop is bounded by
  * src->max_retries and ends in PVCLOCK_ESTUCK rather than spinning forever.
+ *
+ * Every read returns PVCLOCK_OK and fills *@t, or returns a status and
+ * leaves *@t alone: PVCLOCK_EARG when @src or @t is NULL, PVCLOCK_ENOSOURCE
+ * when @src is not open, PVCLOCK_EINVALID when the record's multiplier is
+ * 0, and the protocol's own statuses below.  Flags other than TSC_STABLE
+ * do not change the time: PVCLOCK_GUEST_STOPPED (the host paused the
+ * guest; the kernel clears it from its own mapping) and bits this library
+ * does not know are handed back in t->flags for the caller to act on.
  */
 #ifndef PVCLOCK_READ_H
 #define PVCLOCK_READ_H
@@ -99,14 +107,18 @@ static inline int pvclock_finish(const struct pvclock_fields *f, uint64_t tsc, u
 static inline int pvclock_read_vcpu0_mode(const struct pvclock_source *src,
 					  struct pvclock_time *t, enum pvclock_tsc_mode mode)
 {
-	const volatile struct pvclock_record *r = (const volatile struct pvclock_record *)src->slots;
-	uint32_t budget = src->max_retries, v, aux;
+	const volatile struct pvclock_record *r;
+	uint32_t budget, v, aux;
 	struct pvclock_fields f;
 	uint64_t tsc;
 
+	if (__builtin_expect(!src || !t, 0))
+		return PVCLOCK_EARG;
+	r = (const volatile struct pvclock_record *)src->slots;
+	budget = src->max_retries;
 	do {
 		if (__builtin_expect(budget-- == 0, 0))
-			return PVCLOCK_ESTUCK;
+			return pvclock_source_status_stuck(src);
 		v = pvclock_read_begin(r);
 		tsc = pvclock_tsc_read(mode, &aux);
 		pvclock_load_fields(r, &f);
@@ -119,6 +131,8 @@ static inline int pvclock_read_vcpu0_mode(const struct pvclock_source *src,
 
 static inline int pvclock_read_vcpu0(const struct pvclock_source *src, struct pvclock_time *t)
 {
+	if (__builtin_expect(!src, 0))
+		return PVCLOCK_EARG;
 	return pvclock_read_vcpu0_mode(src, t, (enum pvclock_tsc_mode)src->tsc_mode);
 }
 
@@ -155,14 +169,17 @@ static inline int pvclock_read_percpu_with(const struct pvclock_source *src,
 					   enum pvclock_tsc_mode mode)
 {
 	const volatile struct pvclock_record *r;
-	uint32_t budget = src->max_retries, v, aux = 0;
+	uint32_t budget, v, aux = 0;
 	struct pvclock_fields f;
 	uint64_t tsc;
 	int cpu, cpu2;
 
+	if (__builtin_expect(!src || !t, 0))
+		return PVCLOCK_EARG;
+	budget = src->max_retries;
 	do {
 		if (__builtin_expect(budget-- == 0, 0))
-			return PVCLOCK_ESTUCK;
+			return pvclock_source_status_stuck(src);
 		cpu = pvclock_own_record(src, gm, &r);
 		if (__builtin_expect(cpu < 0, 0))
 			return cpu;
@@ -178,6 +195,8 @@ static inline int pvclock_read_percpu_with(const struct pvclock_source *src,
 
 static inline int pvclock_read_percpu(const struct pvclock_source *src, struct pvclock_time *t)
 {
+	if (__builtin_expect(!src, 0))
+		return PVCLOCK_EARG;
 	return pvclock_read_percpu_with(src, t, (enum pvclock_getcpu_method)src->getcpu,
 					(enum pvclock_tsc_mode)src->tsc_mode);
 }
@@ -197,16 +216,19 @@ static inline int pvclock_read_migrate_with(const struct pvclock_source *src,
 {
 	const volatile struct pvclock_record *r;
 	const volatile uint32_t *count;
-	uint32_t budget = src->max_retries, v, m, aux = 0;
+	uint32_t budget, v, m, aux = 0;
 	struct pvclock_fields f;
 	uint64_t tsc;
 	int cpu;
 
+	if (__builtin_expect(!src || !t, 0))
+		return PVCLOCK_EARG;
 	if (__builtin_expect(!src->has_migrate_count, 0))
-		return PVCLOCK_ENOMIGRATE;
+		return pvclock_source_is_open(src) ? PVCLOCK_ENOMIGRATE : PVCLOCK_ENOSOURCE;
+	budget = src->max_retries;
 	do {
 		if (__builtin_expect(budget-- == 0, 0))
-			return PVCLOCK_ESTUCK;
+			return pvclock_source_status_stuck(src);
 		cpu = pvclock_own_record(src, gm, &r);
 		if (__builtin_expect(cpu < 0, 0))
 			return cpu;
@@ -236,6 +258,8 @@ static inline int pvclock_read_migrate_with(const struct pvclock_source *src,
 
 static inline int pvclock_read_migrate(const struct pvclock_source *src, struct pvclock_time *t)
 {
+	if (__builtin_expect(!src, 0))
+		return PVCLOCK_EARG;
 	return pvclock_read_migrate_with(src, t, (enum pvclock_getcpu_method)src->getcpu,
 					 (enum pvclock_tsc_mode)src->tsc_mode);
 }
@@ -292,16 +316,20 @@ static inline int pvclock_read_migrate(const struct pvclock_source *src, struct 
 static inline int pvclock_read_rseq_mode(const struct pvclock_source *src,
 					 struct pvclock_time *t, enum pvclock_tsc_mode mode)
 {
-	volatile struct pvclock_rseq_area *rs = pvclock_rseq_current();
-	uint32_t budget = src->max_retries, lo, hi, aux;
+	volatile struct pvclock_rseq_area *rs;
+	uint32_t budget, lo, hi, aux;
 	uint64_t cpu, rec, v1, v2, ms;
 	struct pvclock_fields f;
 
+	if (__builtin_expect(!src || !t, 0))
+		return PVCLOCK_EARG;
+	budget = src->max_retries;
+	rs = pvclock_rseq_current();
 	if (__builtin_expect((int32_t)rs->cpu_id < 0, 0))
 		return PVCLOCK_ENORSEQ;
 	do {
 		if (__builtin_expect(budget-- == 0, 0))
-			return PVCLOCK_ESTUCK;
+			return pvclock_source_status_stuck(src);
 		if (mode == PVCLOCK_TSC_RDTSCP)
 			PVCLOCK_RSEQ_ATTEMPT("rdtscp");
 		else if (mode == PVCLOCK_TSC_UNORDERED)
@@ -324,6 +352,8 @@ static inline int pvclock_read_rseq_mode(const struct pvclock_source *src,
 
 static inline int pvclock_read_rseq(const struct pvclock_source *src, struct pvclock_time *t)
 {
+	if (__builtin_expect(!src, 0))
+		return PVCLOCK_EARG;
 	return pvclock_read_rseq_mode(src, t, (enum pvclock_tsc_mode)src->tsc_mode);
 }
 

@@ -10,7 +10,9 @@
 #include <stdint.h>
 
 #include "pvclock/abi.h"
+#include "pvclock/error.h"
 #include "pvclock/getcpu.h"
+#include "pvclock/math.h"
 #include "pvclock/tsc.h"
 
 enum pvclock_origin {
@@ -23,7 +25,9 @@ enum pvclock_origin {
 /*
  * struct pvclock_source - a resolved array of per-vCPU slots and how to read
  * them.  Filled by the pvclock_source_open_* calls; the read protocols only
- * read it, so one source may be shared by every thread.
+ * read it, so one source may be shared by every thread.  A source that is
+ * all zeroes, or whose open failed, is "not open": every call that reads
+ * through it answers PVCLOCK_ENOSOURCE.
  */
 struct pvclock_source {
 	const volatile unsigned char *slots;  /* slot of vCPU 0 */
@@ -44,6 +48,28 @@ struct pvclock_source {
  */
 #define PVCLOCK_DEFAULT_MAX_RETRIES (1u << 16)
 
+/*
+ * The most slots a source may have: the CPU number that RDPID and RDTSCP
+ * report (TSC_AUX & 0xfff) reaches no further, and no hypervisor offers
+ * more vCPUs.
+ */
+#define PVCLOCK_MAX_SLOTS 4096u
+
+/* pvclock_source_is_open - whether @src was opened successfully (not NULL, not zeroed). */
+static inline int pvclock_source_is_open(const struct pvclock_source *src)
+{
+	return src && src->max_retries != 0;
+}
+
+/*
+ * pvclock_source_status_stuck - what a retry loop that ran out of budget
+ * reports: a zeroed source has no budget at all, so its reads end there.
+ */
+static inline int pvclock_source_status_stuck(const struct pvclock_source *src)
+{
+	return src->max_retries ? PVCLOCK_ESTUCK : PVCLOCK_ENOSOURCE;
+}
+
 /* pvclock_source_open_memory() flags. */
 #define PVCLOCK_MEM_MIGRATE_COUNT 0x1u    /* each slot has a u32 migration counter at offset 32 */
 
@@ -52,8 +78,10 @@ struct pvclock_source {
  * /proc/self/maps ([vvar_vclock], else the second page of [vvar]), probe it
  * without touching it (no SIGBUS when the kernel never enabled it), check
  * that vCPU 0's record is initialised, and count the valid slots.
- * Returns PVCLOCK_OK, PVCLOCK_ENOPAGE, PVCLOCK_EMAPS or PVCLOCK_EINVALID.
- * The getcpu and TSC modes are set to the best this machine offers.
+ * Returns PVCLOCK_OK, PVCLOCK_ENOPAGE, PVCLOCK_EMAPS, PVCLOCK_EPROBE,
+ * PVCLOCK_EINVALID, PVCLOCK_ESTUCK or PVCLOCK_EARG (@src NULL).  The getcpu
+ * and TSC modes are set to the best this machine offers.  On failure *@src
+ * is left not open.
  */
 int pvclock_source_open_kernel(struct pvclock_source *src);
 
@@ -69,7 +97,10 @@ int pvclock_source_open_kernel_maps(struct pvclock_source *src, const char *maps
  * apart (at least 32; at least 36 with PVCLOCK_MEM_MIGRATE_COUNT).  The
  * memory must stay valid while the source is used; it may be written
  * concurrently by a host that follows the version protocol.
- * Returns PVCLOCK_OK or PVCLOCK_EARG.
+ * Returns PVCLOCK_OK or PVCLOCK_EARG: @src or @slots NULL, @nr_slots 0 or
+ * above PVCLOCK_MAX_SLOTS, @stride too small, @slots or @stride not a
+ * multiple of 4, unknown @flags, or an extent past the end of the address
+ * space.  On failure *@src is left not open.
  */
 int pvclock_source_open_memory(struct pvclock_source *src, const void *slots, size_t stride,
 			       unsigned nr_slots, unsigned flags);
@@ -77,26 +108,30 @@ int pvclock_source_open_memory(struct pvclock_source *src, const void *slots, si
 /*
  * pvclock_source_set_tsc_mode - choose how reads take the TSC.  AUTO picks
  * RDTSCP when the CPU has it, else LFENCE;RDTSC.  Returns PVCLOCK_OK,
- * PVCLOCK_ENOTSC (RDTSCP asked for, absent) or PVCLOCK_EARG.
+ * PVCLOCK_ENOTSC (RDTSCP asked for, absent), PVCLOCK_ENOSOURCE or
+ * PVCLOCK_EARG (@src NULL, @mode unknown).
  */
 int pvclock_source_set_tsc_mode(struct pvclock_source *src, enum pvclock_tsc_mode mode);
 
 /*
  * pvclock_source_set_getcpu - choose the getcpu method of the per-vCPU and
  * migration-count protocols; AUTO picks pvclock_getcpu_best().  The method is
- * probed first.  Returns PVCLOCK_OK, PVCLOCK_ENOGETCPU, PVCLOCK_ENORSEQ or
- * PVCLOCK_EARG.
+ * probed first.  Returns PVCLOCK_OK, PVCLOCK_ENOGETCPU, PVCLOCK_ENORSEQ,
+ * PVCLOCK_ENOSOURCE or PVCLOCK_EARG (@src NULL, @method unknown).
  */
 int pvclock_source_set_getcpu(struct pvclock_source *src, enum pvclock_getcpu_method method);
 
-/* pvclock_source_set_max_retries - bound every retry loop (0 means the default). */
-void pvclock_source_set_max_retries(struct pvclock_source *src, uint32_t max_retries);
+/*
+ * pvclock_source_set_max_retries - bound every retry loop (0 means the
+ * default).  Returns PVCLOCK_OK, PVCLOCK_ENOSOURCE or PVCLOCK_EARG (@src NULL).
+ */
+int pvclock_source_set_max_retries(struct pvclock_source *src, uint32_t max_retries);
 
-/* pvclock_source_record - vCPU @cpu's record, or NULL when it has no slot. */
+/* pvclock_source_record - vCPU @cpu's record; NULL when it has no slot or @src is not open. */
 static inline const volatile struct pvclock_record *
 pvclock_source_record(const struct pvclock_source *src, unsigned cpu)
 {
-	if (cpu >= src->nr_slots)
+	if (!src || cpu >= src->nr_slots)
 		return 0;
 	return (const volatile struct pvclock_record *)(src->slots + (uint64_t)cpu * src->stride);
 }
@@ -104,15 +139,20 @@ pvclock_source_record(const struct pvclock_source *src, unsigned cpu)
 /*
  * pvclock_source_snapshot - a consistent copy of vCPU @cpu's record (and its
  * migration counter when the source has one, else 0), taken under the version
- * protocol.  Returns PVCLOCK_OK, PVCLOCK_ECPU or PVCLOCK_ESTUCK.
+ * protocol.  Returns PVCLOCK_OK, PVCLOCK_ECPU, PVCLOCK_ESTUCK,
+ * PVCLOCK_ENOSOURCE or PVCLOCK_EARG (@src or @out NULL).
  */
 int pvclock_source_snapshot(const struct pvclock_source *src, unsigned cpu,
 			    struct pvclock_record *out, uint32_t *migrate_count);
 
-/* pvclock_record_valid - the record is initialised: version even and non-zero, multiplier non-zero. */
+/*
+ * pvclock_record_valid - the record is initialised: version even and
+ * non-zero, multiplier non-zero.  Flag bits, known or not, play no part.
+ * 0 for NULL.
+ */
 int pvclock_record_valid(const struct pvclock_record *rec);
 
-/* pvclock_source_count_valid - how many slots hold a valid record now. */
+/* pvclock_source_count_valid - how many slots hold a valid record now; 0 when @src is not open. */
 unsigned pvclock_source_count_valid(const struct pvclock_source *src);
 
 /* struct pvclock_source_info - what a source reports about itself. */
@@ -123,14 +163,14 @@ struct pvclock_source_info {
 	uint64_t stride;
 	int has_migrate_count;
 	uint8_t flags;            /* vCPU 0's flags */
-	uint64_t tsc_khz;         /* implied by vCPU 0's (mul, shift) */
+	uint64_t tsc_khz;         /* implied by vCPU 0's (mul, shift): pvclock_tsc_khz() */
 };
 
 /*
  * pvclock_source_info - fill @info from vCPU 0's record (read under the
  * version protocol) and a fresh count of valid slots.  Returns PVCLOCK_OK,
- * PVCLOCK_EARG, PVCLOCK_ESTUCK or PVCLOCK_EINVALID (vCPU 0 not initialised;
- * @info is still filled).
+ * PVCLOCK_EARG (@src or @info NULL), PVCLOCK_ENOSOURCE, PVCLOCK_ESTUCK or
+ * PVCLOCK_EINVALID (vCPU 0 not initialised; @info is still filled).
  */
 int pvclock_source_info(const struct pvclock_source *src, struct pvclock_source_info *info);
 
