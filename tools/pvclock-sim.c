@@ -89,6 +89,30 @@ static int parse_proto(const char *s, enum pvclock_protocol *p)
 	return -1;
 }
 
+/*
+ * A whole decimal or 0x number in [@min, @max]: no sign, no trailing text,
+ * no overflow.  Otherwise a message naming the option and exit status 2.
+ */
+static uint64_t parse_number(const char *opt, const char *s, uint64_t min, uint64_t max)
+{
+	unsigned long long v;
+	char *end;
+
+	errno = 0;
+	if (*s < '0' || *s > '9') {
+		fprintf(stderr, "pvclock-sim: %s '%s': not a number (no sign allowed)\n", opt, s);
+		exit(2);
+	}
+	v = strtoull(s, &end, 0);
+	if (errno == ERANGE || *end || v < min || v > max) {
+		fprintf(stderr, "pvclock-sim: %s '%s': %s; give %llu to %llu\n", opt, s,
+			*end ? "not a whole number" : "out of range", (unsigned long long)min,
+			(unsigned long long)max);
+		exit(2);
+	}
+	return v;
+}
+
 static void usage(FILE *f, const char *argv0)
 {
 	fprintf(f,
@@ -120,7 +144,7 @@ int main(int argc, char **argv)
 	enum pvclock_protocol proto = PVCLOCK_PROTO_RSEQ;
 	unsigned seconds = 5, migrate_ms = 0, ncpu;
 	struct reader *readers;
-	uint64_t total = 0, bad = 0;
+	uint64_t total = 0, bad = 0, failed = 0, refused = 0;
 	int c, rc;
 
 	while ((c = getopt_long(argc, argv, "p:s:u:mfr:go:M:Rh", opts, NULL)) != -1) {
@@ -131,21 +155,34 @@ int main(int argc, char **argv)
 				return 2;
 			}
 			break;
-		case 's': seconds = (unsigned)strtoul(optarg, NULL, 0); break;
-		case 'u': cfg.update_ns = (unsigned)strtoul(optarg, NULL, 0); break;
+		case 's': seconds = (unsigned)parse_number("--seconds", optarg, 1, 365 * 86400); break;
+		case 'u':
+			cfg.update_ns = (unsigned)parse_number("--update-ns", optarg, 0, 1000000000);
+			break;
 		case 'm': cfg.masterclock = 1; break;
 		case 'f': cfg.flip_stable = 1; break;
-		case 'r': cfg.change_rate = 1; cfg.rate_ppm = (unsigned)strtoul(optarg, NULL, 0); break;
+		case 'r':
+			cfg.change_rate = 1;
+			cfg.rate_ppm = (unsigned)parse_number("--rate-ppm", optarg, 1, 100000);
+			break;
 		case 'g': cfg.garbage_while_odd = 1; break;
-		case 'o': cfg.vcpu_offset_ns = strtoull(optarg, NULL, 0); break;
-		case 'M': migrate_ms = (unsigned)strtoul(optarg, NULL, 0); break;
+		case 'o':
+			cfg.vcpu_offset_ns = parse_number("--offset-ns", optarg, 0, 1000000000000ull);
+			break;
+		case 'M': migrate_ms = (unsigned)parse_number("--migrate-ms", optarg, 0, 3600000); break;
 		case 'R': cfg.change_representation = 1; break;
 		case 'h': usage(stdout, argv[0]); return 0;
 		default: usage(stderr, argv[0]); return 2;
 		}
 	}
-	if (optind != argc || seconds == 0) {
+	if (optind != argc) {
+		fprintf(stderr, "pvclock-sim: unexpected argument '%s'\n", argv[optind]);
 		usage(stderr, argv[0]);
+		return 2;
+	}
+	if (proto == PVCLOCK_PROTO_VCPU0 && !cfg.masterclock) {
+		fprintf(stderr, "pvclock-sim: -p vcpu0 needs TSC_STABLE, which the simulated host "
+				"sets only with -m (--masterclock)\n");
 		return 2;
 	}
 	cfg.migrate_count = proto == PVCLOCK_PROTO_MIGRATE;
@@ -158,6 +195,12 @@ int main(int argc, char **argv)
 	rc = pvclock_source_open_memory(&src, simhost_slots(host), simhost_stride(host),
 					simhost_nr_vcpus(host),
 					cfg.migrate_count ? PVCLOCK_MEM_MIGRATE_COUNT : 0);
+	/*
+	 * The simulated host is a thread the machine may preempt mid-update; a
+	 * real host rewrites records while the vCPU is out of guest mode.
+	 */
+	if (rc == PVCLOCK_OK)
+		rc = pvclock_source_set_max_retries(&src, 1u << 30);
 	if (rc != PVCLOCK_OK || (rc = simhost_start(host)) != 0) {
 		fprintf(stderr, "pvclock-sim: %s\n", rc < 0 ? pvclock_strerror(rc) : strerror(rc));
 		return 1;
@@ -169,9 +212,13 @@ int main(int argc, char **argv)
 	for (unsigned i = 0; i < ncpu; i++) {
 		readers[i].cpu = i;
 		readers[i].proto = proto;
-		pthread_create(&readers[i].thread, NULL, reader_main, &readers[i]);
+		rc = pthread_create(&readers[i].thread, NULL, reader_main, &readers[i]);
+		if (rc != 0) {
+			fprintf(stderr, "pvclock-sim: cannot start reader %u: %s\n", i, strerror(rc));
+			return 1;
+		}
 	}
-	for (unsigned ms = 0; ms < seconds * 1000u; ms += migrate_ms ? migrate_ms : 100) {
+	for (uint64_t ms = 0; ms < seconds * 1000ull; ms += migrate_ms ? migrate_ms : 100) {
 		struct timespec ts = { 0, (long)(migrate_ms ? migrate_ms : 100) * 1000000L };
 
 		nanosleep(&ts, NULL);
@@ -197,16 +244,29 @@ int main(int argc, char **argv)
 		printf("reader %u: %llu reads, %llu outside the bracket (worst %llu ns), %llu backwards",
 		       i, (unsigned long long)r->reads, (unsigned long long)r->bracket,
 		       (unsigned long long)r->worst_ns, (unsigned long long)r->backwards);
-		for (int e = 1; e < 16; e++)
-			if (r->errors[e])
-				printf(", %llu x %s", (unsigned long long)r->errors[e], pvclock_strerror(-e));
+		for (int e = 1; e < 16; e++) {
+			if (!r->errors[e])
+				continue;
+			printf(", %llu x %s", (unsigned long long)r->errors[e], pvclock_strerror(-e));
+			/* The one refusal the host is asked to cause: vcpu0 while TSC_STABLE is clear. */
+			if (-e == PVCLOCK_EUNSTABLE && cfg.flip_stable)
+				refused += r->errors[e];
+			else
+				failed += r->errors[e];
+		}
 		printf("\n");
 		total += r->reads;
 		bad += r->bracket + r->backwards;
 	}
-	printf("%s: %llu reads, %llu violations\n", bad ? "FAIL" : "PASS", (unsigned long long)total,
-	       (unsigned long long)bad);
+	if (refused)
+		printf("%llu reads refused as asked: --flip-stable clears TSC_STABLE, and vcpu0 "
+		       "then answers '%s'\n",
+		       (unsigned long long)refused, pvclock_strerror(PVCLOCK_EUNSTABLE));
+	if (total == refused)
+		failed++;   /* nothing was read: nothing was shown */
+	printf("%s: %llu reads, %llu violations, %llu failed reads\n", bad || failed ? "FAIL" : "PASS",
+	       (unsigned long long)total, (unsigned long long)bad, (unsigned long long)failed);
 	simhost_destroy(host);
 	free(readers);
-	return bad ? 1 : 0;
+	return bad || failed ? 1 : 0;
 }
