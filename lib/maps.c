@@ -50,16 +50,32 @@ static int parse_range(const char *s, const char *eol, uintptr_t *start, uintptr
 	return 1;
 }
 
-/* Whether the pathname field (the last token of the line) is @name. */
+/*
+ * Where the last token of [@s, @e) starts when it is @tok and a blank
+ * precedes it; NULL otherwise.  Trailing blanks are skipped.
+ */
+static const char *token_before(const char *s, const char *e, const char *tok)
+{
+	size_t n = strlen(tok);
+
+	while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r'))
+		e--;
+	if ((size_t)(e - s) < n + 1 || memcmp(e - n, tok, n) != 0)
+		return NULL;
+	return e[-(ptrdiff_t)n - 1] == ' ' || e[-(ptrdiff_t)n - 1] == '\t' ? e - n : NULL;
+}
+
+/*
+ * Whether the line is the kernel's mapping @name: the pathname field is
+ * @name after device 00:00 and inode 0.  A file whose path ends in
+ * " [vvar_vclock]" (maps does not escape spaces) has a real inode.
+ */
 static int line_names(const char *s, const char *eol, const char *name)
 {
-	size_t n = strlen(name);
+	const char *p = token_before(s, eol, name);
 
-	while (eol > s && (eol[-1] == ' ' || eol[-1] == '\t' || eol[-1] == '\r'))
-		eol--;
-	if ((size_t)(eol - s) < n + 1 || memcmp(eol - n, name, n) != 0)
-		return 0;
-	return eol[-(ptrdiff_t)n - 1] == ' ' || eol[-(ptrdiff_t)n - 1] == '\t';
+	p = p ? token_before(s, p, "0") : NULL;
+	return p && token_before(s, p, "00:00");
 }
 
 /* Fold one line into @hit; returns 1 once [vvar_vclock] is found (nothing beats it). */

@@ -156,6 +156,19 @@ static const struct jv *need(const struct jv *o, const char *key, enum jtype t)
 	return v;
 }
 
+static void jv_free(struct jv *v)
+{
+	for (size_t i = 0; i < v->n; i++) {
+		if (v->keys)
+			free(v->keys[i]);
+		if (v->items)
+			jv_free(&v->items[i]);
+	}
+	free(v->keys);
+	free(v->items);
+	free(v->str);
+}
+
 static void parse_doc(const char *text, struct jv *doc)
 {
 	const char *end = parse(text, doc);
@@ -270,6 +283,7 @@ Test(json, schema_and_every_path, .timeout = 60)
 	cr_assert_not_null(get(targets, "getcpu_free_vs_lfence_rdtsc"));
 	cr_assert_not_null(get(targets, "best_getcpu_vs_lfence_rdtsc"));
 	cr_assert_not_null(get(targets, "thread_scaling"));
+	jv_free(&doc);
 	free(text);
 	cb_report_free(&r);
 }
@@ -297,6 +311,7 @@ Test(json, reasons_are_escaped)
 	cr_assert_str_eq(need(p, "sequence", J_STR)->str, row.sequence);
 	cr_assert_str_eq(need(p, "reason", J_STR)->str, row.why);
 	cr_assert_eq(need(p, "available", J_BOOL)->b, 0);
+	jv_free(&doc);
 	free(buf);
 }
 

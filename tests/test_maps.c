@@ -48,6 +48,25 @@ Test(maps, old_kernel_vvar)
 	cr_expect_eq(hit.page, 0x7ffd1a2fe000u + 4096);
 }
 
+/* Spaces in paths are not escaped in maps: a file named "x [vvar_vclock]" has a real device and inode. */
+Test(maps, a_file_named_like_the_mapping_is_not_it)
+{
+	struct pvclock_maps_hit hit;
+	const char *text =
+		"7f0000000000-7f0000002000 r--s 00000000 fd:01 77     /tmp/x [vvar_vclock]\n"
+		"7f0000010000-7f0000012000 r--s 00000000 00:00 77     [vvar_vclock]\n"
+		"7f0000020000-7f0000022000 r--s 00000000 fd:01 0      [vvar_vclock]\n"
+		"7f0000030000-7f0000033000 r--s 00000000 fd:01 78     /tmp/y [vvar]\n"
+		"7ffd1a2fe000-7ffd1a301000 r--p 00000000 00:00 0      [vvar]\n";
+
+	cr_assert_eq(find(text, &hit), PVCLOCK_OK);
+	cr_expect_eq(hit.origin, PVCLOCK_ORIGIN_VVAR, "only the kernel's [vvar] qualifies");
+	cr_expect_eq(hit.start, 0x7ffd1a2fe000u);
+	cr_expect_eq(find("7f0000000000-7f0000002000 r--s 00000000 fd:01 77 /tmp/x [vvar_vclock]\n",
+			  &hit),
+		     PVCLOCK_ENOPAGE);
+}
+
 Test(maps, vvar_too_short)
 {
 	struct pvclock_maps_hit hit;

@@ -9,7 +9,13 @@ command -v musl-gcc >/dev/null 2>&1 || need="$need musl-tools"
 command -v pkg-config >/dev/null 2>&1 || need="$need pkg-config"
 command -v cc >/dev/null 2>&1 || need="$need gcc libc6-dev"
 command -v readelf >/dev/null 2>&1 || need="$need binutils"
+command -v strace >/dev/null 2>&1 || need="$need strace"
 [ -f /usr/include/criterion/criterion.h ] || need="$need libcriterion-dev"
+# The fuzz tree: clang and its libFuzzer runtime (Debian 12's clang is clang 14).
+command -v clang >/dev/null 2>&1 || need="$need clang"
+clang_major=$(clang -dumpversion 2>/dev/null | cut -d. -f1)
+[ -f "$(clang -print-runtime-dir 2>/dev/null)/libclang_rt.fuzzer-x86_64.a" ] ||
+	need="$need libclang-rt-${clang_major:-14}-dev"
 [ -z "$need" ] && exit 0
 if [ "$(id -u)" = 0 ]; then sudo=""; else sudo="sudo"; fi
 echo "deps: installing$need" >&2

@@ -182,11 +182,15 @@ static void write_fields(struct simhost *h, unsigned cpu, volatile struct pvcloc
 	r->flags = stable ? PVCLOCK_TSC_STABLE : 0;
 }
 
+/*
+ * The records sit at 4-byte aligned slots: through void *, the compiler may
+ * assume the packed field's natural alignment (a plain store, not a call).
+ */
 static void version_odd(volatile struct pvclock_record *r)
 {
 	uint32_t v = r->version;
 
-	__atomic_store_n((uint32_t *)&r->version, v | 1u, __ATOMIC_RELAXED);
+	__atomic_store_n((uint32_t *)(void *)&r->version, v | 1u, __ATOMIC_RELAXED);
 }
 
 static void version_even(volatile struct pvclock_record *r)
@@ -194,7 +198,7 @@ static void version_even(volatile struct pvclock_record *r)
 	uint32_t v = r->version;
 
 	/* Release: the fields are visible before the even version. */
-	__atomic_store_n((uint32_t *)&r->version, v + 1, __ATOMIC_RELEASE);
+	__atomic_store_n((uint32_t *)(void *)&r->version, v + 1, __ATOMIC_RELEASE);
 }
 
 static int writable(const struct simhost *h, unsigned cpu)

@@ -39,49 +39,68 @@ static int str_eq(const char *a, const char *b)
 	return *a == *b;
 }
 
-enum vdso_request vproc_request(void)
+void vproc_env_init(struct vproc_env *st)
+{
+	st->matched = 0;
+	st->vlen = 0;
+	st->in_value = 0;
+	st->found = 0;
+}
+
+int vproc_env_feed(struct vproc_env *st, const char *buf, size_t n)
 {
 	static const char key[] = "PVCLOCK_VDSO=";
-	char buf[256], value[16];
-	size_t matched = 0, vlen = 0;
-	int in_value = 0, found = 0;
+
+	/* Entries are NUL-terminated "NAME=value"; match the key at an entry start. */
+	for (size_t i = 0; i < n && !st->found; i++) {
+		char c = buf[i];
+
+		if (st->in_value) {
+			if (c == '\0')
+				st->found = 1;
+			else if (st->vlen < sizeof(st->value) - 1)
+				st->value[st->vlen++] = c;
+			else
+				st->vlen = sizeof(st->value);  /* too long to be valid */
+		} else if (c == '\0') {
+			st->matched = 0;
+		} else if (st->matched != (size_t)-1 && c == key[st->matched]) {
+			if (++st->matched == sizeof(key) - 1)
+				st->in_value = 1;
+		} else {
+			st->matched = (size_t)-1;  /* not this entry */
+		}
+	}
+	return st->found;
+}
+
+enum vdso_request vproc_env_request(struct vproc_env *st)
+{
+	if (!st->in_value || st->vlen >= sizeof(st->value))
+		return VDSO_REQ_AUTO;
+	st->value[st->vlen] = '\0';
+	if (str_eq(st->value, "off"))
+		return VDSO_REQ_OFF;
+	if (str_eq(st->value, "vcpu0"))
+		return VDSO_REQ_VCPU0;
+	if (str_eq(st->value, "percpu"))
+		return VDSO_REQ_PERCPU;
+	return VDSO_REQ_AUTO;
+}
+
+enum vdso_request vproc_request(void)
+{
+	struct vproc_env st;
+	char buf[256];
 	long fd = open_ro("/proc/self/environ"), n;
 
 	if (fd < 0)
 		return VDSO_REQ_AUTO;
-	/* Entries are NUL-terminated "NAME=value"; match the key at an entry start. */
-	while (!found && (n = read_some(fd, buf, sizeof(buf))) > 0) {
-		for (long i = 0; i < n && !found; i++) {
-			char c = buf[i];
-
-			if (in_value) {
-				if (c == '\0')
-					found = 1;
-				else if (vlen < sizeof(value) - 1)
-					value[vlen++] = c;
-				else
-					vlen = sizeof(value);  /* too long to be valid */
-			} else if (c == '\0') {
-				matched = 0;
-			} else if (matched != (size_t)-1 && c == key[matched]) {
-				if (++matched == sizeof(key) - 1)
-					in_value = 1;
-			} else {
-				matched = (size_t)-1;  /* not this entry */
-			}
-		}
-	}
+	vproc_env_init(&st);
+	while (!st.found && (n = read_some(fd, buf, sizeof(buf))) > 0)
+		vproc_env_feed(&st, buf, (size_t)n);
 	vsys3(VSYS_close, fd, 0, 0);
-	if (!in_value || vlen >= sizeof(value))
-		return VDSO_REQ_AUTO;
-	value[vlen] = '\0';
-	if (str_eq(value, "off"))
-		return VDSO_REQ_OFF;
-	if (str_eq(value, "vcpu0"))
-		return VDSO_REQ_VCPU0;
-	if (str_eq(value, "percpu"))
-		return VDSO_REQ_PERCPU;
-	return VDSO_REQ_AUTO;
+	return vproc_env_request(&st);
 }
 
 static int parse_hex(const char **p, const char *end, uintptr_t *out)
@@ -107,50 +126,83 @@ static int parse_hex(const char **p, const char *end, uintptr_t *out)
 	return digits > 0;
 }
 
-/* Whether the line's last field is exactly @name. */
-static int line_is(const char *s, const char *e, const char *name, uintptr_t *start, uintptr_t *end)
+/* Where the last field of [@s, @e) starts when it is @tok after a space; NULL otherwise. */
+static const char *field_before(const char *s, const char *e, const char *tok)
 {
 	size_t n = 0;
 
-	while (name[n])
+	while (tok[n])
 		n++;
 	while (e > s && (e[-1] == ' ' || e[-1] == '\n'))
 		e--;
 	if ((size_t)(e - s) < n + 1 || e[-(long)n - 1] != ' ')
 		return 0;
 	for (size_t i = 0; i < n; i++)
-		if (e[-(long)n + (long)i] != name[i])
+		if (e[-(long)n + (long)i] != tok[i])
 			return 0;
+	return e - n;
+}
+
+/*
+ * Whether the line is the kernel's mapping @name: its last field after
+ * device 00:00 and inode 0 (a file whose path ends in " [vvar]" has a real
+ * inode).
+ */
+static int line_is(const char *s, const char *e, const char *name, uintptr_t *start, uintptr_t *end)
+{
+	const char *p = field_before(s, e, name);
+
+	p = p ? field_before(s, p, "0") : 0;
+	if (!p || !field_before(s, p, "00:00"))
+		return 0;
 	if (!parse_hex(&s, e, start) || s >= e || *s++ != '-' || !parse_hex(&s, e, end))
 		return 0;
 	return *end > *start;
 }
 
+void vproc_maps_init(struct vproc_maps *st, const char *name)
+{
+	st->name = name;
+	st->len = 0;
+	st->overlong = 0;
+}
+
+int vproc_maps_feed(struct vproc_maps *st, const char *buf, size_t n, uintptr_t *start,
+		    uintptr_t *end)
+{
+	/* Lines longer than line[] carry file paths, never a special mapping. */
+	for (size_t i = 0; i < n; i++) {
+		int found = 0;
+
+		if (buf[i] != '\n') {
+			if (st->len < sizeof(st->line))
+				st->line[st->len++] = buf[i];
+			else
+				st->overlong = 1;
+			continue;
+		}
+		if (!st->overlong)
+			found = line_is(st->line, st->line + st->len, st->name, start, end);
+		st->len = 0;
+		st->overlong = 0;
+		if (found)
+			return 1;
+	}
+	return 0;
+}
+
 int vproc_mapping(const char *name, uintptr_t *start, uintptr_t *end)
 {
-	char buf[512], line[160];
-	size_t len = 0;
-	int found = 0, overlong = 0;
+	struct vproc_maps st;
+	char buf[512];
+	int found = 0;
 	long fd = open_ro("/proc/self/maps"), n;
 
 	if (fd < 0)
 		return 0;
-	/* Lines longer than line[] carry file paths, never a special mapping. */
-	while (!found && (n = read_some(fd, buf, sizeof(buf))) > 0) {
-		for (long i = 0; i < n && !found; i++) {
-			if (buf[i] != '\n') {
-				if (len < sizeof(line))
-					line[len++] = buf[i];
-				else
-					overlong = 1;
-				continue;
-			}
-			if (!overlong)
-				found = line_is(line, line + len, name, start, end);
-			len = 0;
-			overlong = 0;
-		}
-	}
+	vproc_maps_init(&st, name);
+	while (!found && (n = read_some(fd, buf, sizeof(buf))) > 0)
+		found = vproc_maps_feed(&st, buf, (size_t)n, start, end);
 	vsys3(VSYS_close, fd, 0, 0);
 	return found;
 }

@@ -21,6 +21,42 @@ enum vdso_request vproc_request(void) VDSO_HIDDEN;
 /* vproc_mapping - start and end of the mapping named @name ("[vvar]"); 0 when absent. */
 int vproc_mapping(const char *name, uintptr_t *start, uintptr_t *end) VDSO_HIDDEN;
 
+/*
+ * The parsers behind vproc_request() and vproc_mapping(), pure: they are
+ * fed the file in the pieces read() returns, so any split gives one answer.
+ */
+struct vproc_env {
+	size_t matched;      /* key bytes matched in this entry; (size_t)-1: not this entry */
+	size_t vlen;         /* value bytes kept; sizeof(value): too long */
+	int in_value;
+	int found;           /* the value's NUL was seen */
+	char value[16];
+};
+
+void vproc_env_init(struct vproc_env *st) VDSO_HIDDEN;
+
+/* vproc_env_feed - scan @n more bytes of an environ block; 1 once the value is complete. */
+int vproc_env_feed(struct vproc_env *st, const char *buf, size_t n) VDSO_HIDDEN;
+
+/* vproc_env_request - what the bytes fed so far ask for (a value cut short by the end counts). */
+enum vdso_request vproc_env_request(struct vproc_env *st) VDSO_HIDDEN;
+
+struct vproc_maps {
+	const char *name;    /* the mapping looked for */
+	size_t len;          /* bytes of the current line kept */
+	int overlong;        /* the current line did not fit line[] */
+	char line[160];
+};
+
+void vproc_maps_init(struct vproc_maps *st, const char *name) VDSO_HIDDEN;
+
+/*
+ * vproc_maps_feed - scan @n more bytes of a maps file; 1 and the range in
+ * *@start, *@end at the first complete line that names the mapping.
+ */
+int vproc_maps_feed(struct vproc_maps *st, const char *buf, size_t n, uintptr_t *start,
+		    uintptr_t *end) VDSO_HIDDEN;
+
 /* vproc_readable - whether @len bytes at @addr can be read without a fault. */
 int vproc_readable(const void *addr, size_t len) VDSO_HIDDEN;
 
