@@ -14,6 +14,7 @@
 #include "pvclock/read.h"
 #include "pvclock/rseq.h"
 #include "pvclock/source.h"
+#include "pvclock/syscall.h"
 #include "pvclock/tsc.h"
 #include "pvclock/vdso_sym.h"
 

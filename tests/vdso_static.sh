@@ -2,7 +2,7 @@
 # Build tests/vdso_static.c with musl-gcc -static against the drop-in's
 # sources (compiled by musl-gcc, as the musl tree's archive is) and run it.
 # usage: vdso_static.sh MUSL_GCC SOURCE_ROOT WORKDIR SOURCE...
-# (SOURCE: the archive's C files, as meson lists them)
+# (SOURCE: the archive's C files and the core's, as meson lists them)
 set -eu
 cc=$1
 src=$2
@@ -13,7 +13,7 @@ objs=
 for f in "$@"; do
 	o="$work/$(basename "$f" .c).o"
 	"$cc" -O2 -std=gnu11 -D_GNU_SOURCE -DPVCLOCK_VDSO_LIBC -fno-stack-protector \
-		-I"$src/include" -c "$f" -o "$o"
+		-I"$src/include" -I"$src/lib/core" -c "$f" -o "$o"
 	objs="$objs $o"
 done
 rm -f "$work/libpvclock-vdso.a"

@@ -16,7 +16,7 @@
  */
 #include "pvclock/read.h"
 #include "percpu.h"
-#include "sys.h"
+#include "pvclock/syscall.h"
 #include "vdso.h"
 
 VDSO_HIDDEN struct vdso_state pvclock_vdso_state;
@@ -48,7 +48,7 @@ static inline __attribute__((always_inline)) int pv_counter(const struct vdso_st
 			if (rc != PVCLOCK_ESTUCK || round == VDSO_STUCK_ROUNDS)
 				break;
 			/* Let a descheduled writer finish (see VDSO_MAX_RETRIES). */
-			vsys3(VSYS_sched_yield, 0, 0, 0);
+			pvclock_syscall3(PVCLOCK_SYS_sched_yield, 0, 0, 0);
 		}
 		if (__builtin_expect(rc == PVCLOCK_OK, 1)) {
 			*c = t.ns;
@@ -141,7 +141,7 @@ static __attribute__((noinline)) int gettime_slow(long clk, struct vdso_kts *ts)
 	/* The kernel's vDSO would fault on NULL; the system call says EFAULT. */
 	if (s && ts && s->k_gettime)
 		return s->k_gettime(clk, ts);
-	return (int)vsys3(VSYS_clock_gettime, clk, (long)ts, 0);
+	return (int)pvclock_syscall3(PVCLOCK_SYS_clock_gettime, clk, (long)ts, 0);
 }
 
 /* A stale kvm-clock map: rebuild it for the next calls; this one takes the general path. */
@@ -398,7 +398,7 @@ static long gettimeofday_raw(struct vdso_ktv *tv, void *tz)
 	}
 	if (s && s->k_gettimeofday)
 		return s->k_gettimeofday(tv, tz);
-	return vsys3(VSYS_gettimeofday, (long)tv, (long)tz, 0);
+	return pvclock_syscall3(PVCLOCK_SYS_gettimeofday, (long)tv, (long)tz, 0);
 }
 
 static long time_raw(long *t)
@@ -407,7 +407,7 @@ static long time_raw(long *t)
 
 	if (s && s->k_time)
 		return s->k_time(t);
-	return vsys3(VSYS_time, (long)t, 0, 0);
+	return pvclock_syscall3(PVCLOCK_SYS_time, (long)t, 0, 0);
 }
 
 static long getres_raw(long clk, struct vdso_kts *ts)
@@ -416,7 +416,7 @@ static long getres_raw(long clk, struct vdso_kts *ts)
 
 	if (s && s->k_getres)
 		return s->k_getres(clk, ts);
-	return vsys3(VSYS_clock_getres, clk, (long)ts, 0);
+	return pvclock_syscall3(PVCLOCK_SYS_clock_getres, clk, (long)ts, 0);
 }
 
 static long getcpu_raw(unsigned *cpu, unsigned *node, void *cache)
@@ -425,7 +425,7 @@ static long getcpu_raw(unsigned *cpu, unsigned *node, void *cache)
 
 	if (s && s->k_getcpu)
 		return s->k_getcpu(cpu, node, cache);
-	return vsys3(VSYS_getcpu, (long)cpu, (long)node, (long)cache);
+	return pvclock_syscall3(PVCLOCK_SYS_getcpu, (long)cpu, (long)node, (long)cache);
 }
 
 #ifdef PVCLOCK_VDSO_LIBC

@@ -7,10 +7,11 @@
  * before main, in any thread, or in a signal handler: raw system calls,
  * small stack buffers, no allocation, no locks.
  */
+#include "pvclock/cpu.h"
 #include "pvclock/vdso_sym.h"
 #include "kfind.h"
 #include "procfs.h"
-#include "sys.h"
+#include "pvclock/syscall.h"
 #include "vdso.h"
 
 #define AT_BASE_         7
@@ -83,32 +84,6 @@ void pvclock_vdso_fill_kernel(struct vdso_state *s)
 #endif
 }
 
-static void cpuid(uint32_t leaf, uint32_t sub, uint32_t r[4])
-{
-	__asm__ __volatile__("cpuid" : "=a"(r[0]), "=b"(r[1]), "=c"(r[2]), "=d"(r[3])
-				     : "0"(leaf), "2"(sub));
-}
-
-static int has_rdtscp(void)
-{
-	uint32_t r[4];
-
-	cpuid(0x80000000u, 0, r);
-	if (r[0] < 0x80000001u)
-		return 0;
-	cpuid(0x80000001u, 0, r);
-	return r[3] >> 27 & 1;
-}
-
-/* CMPXCHG16B, which the per-vCPU counter's views need. */
-static int has_cx16(void)
-{
-	uint32_t r[4];
-
-	cpuid(1, 0, r);
-	return r[2] >> 13 & 1;
-}
-
 static int record_valid(const volatile struct pvclock_record *r)
 {
 	uint32_t v = r->version;
@@ -142,7 +117,7 @@ static int open_pvclock(struct vdso_state *s)
 static long kernel_ns(long clk, int64_t *ns)
 {
 	struct vdso_kts ts;
-	long r = vsys3(VSYS_clock_gettime, clk, (long)&ts, 0);
+	long r = pvclock_syscall3(PVCLOCK_SYS_clock_gettime, clk, (long)&ts, 0);
 
 	*ns = ts.tv_sec * 1000000000ll + ts.tv_nsec;
 	return r;
@@ -176,20 +151,22 @@ static int agrees_with_kernel(const struct vdso_state *s)
 /* The kernel's time data (kdata.h, kfind.h) and the counter it is expressed in. */
 static void open_time_data(struct vdso_state *s)
 {
+	struct pvclock_cpu_features cpu;
 	struct kfind_result found;
 	uintptr_t a, b;
 
 	if (!vproc_mapping("[vvar]", &a, &b) || !kfind_time_data(a, b, vproc_readable, &found))
 		return;
+	pvclock_cpu_features(&cpu);
 	if (found.mode == KDATA_MODE_TSC) {
-		s->counter = has_rdtscp() ? VDSO_COUNTER_RDTSCP : VDSO_COUNTER_LFENCE;
+		s->counter = cpu.rdtscp ? VDSO_COUNTER_RDTSCP : VDSO_COUNTER_LFENCE;
 	} else if (found.mode == KDATA_MODE_PVCLOCK) {
 		if (!open_pvclock(s))
 			return;
-		s->src.tsc_mode = has_rdtscp() ? PVCLOCK_TSC_RDTSCP : PVCLOCK_TSC_LFENCE;
+		s->src.tsc_mode = cpu.rdtscp ? PVCLOCK_TSC_RDTSCP : PVCLOCK_TSC_LFENCE;
 		if (s->request == VDSO_REQ_VCPU0)
 			s->counter = VDSO_COUNTER_PV_VCPU0;
-		else if (!has_rdtscp() || !has_cx16())
+		else if (!cpu.rdtscp || !cpu.cx16)
 			/* Per-vCPU reads need RDTSCP for the vCPU, CMPXCHG16B for the views. */
 			s->counter = VDSO_COUNTER_PV_VCPU0;
 		else if (s->request == VDSO_REQ_PERCPU)

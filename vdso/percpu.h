@@ -78,7 +78,7 @@
 #define PVCLOCK_VDSO_PERCPU_H
 
 #include "pvclock/read.h"
-#include "sys.h"
+#include "pvclock/syscall.h"
 #include "vdso.h"
 
 /* Readers of a closing view move tmax on once it lies this far behind them (above). */

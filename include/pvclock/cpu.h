@@ -14,6 +14,7 @@ struct pvclock_cpu_features {
 	bool rdtscp;              /* CPUID 0x80000001 EDX[27] */
 	bool rdpid;               /* CPUID 7.0 ECX[22] */
 	bool invariant_tsc;       /* CPUID 0x80000007 EDX[8] */
+	bool cx16;                /* CPUID 1 ECX[13]: CMPXCHG16B */
 	bool hypervisor;          /* CPUID 1 ECX[31] */
 	char hypervisor_id[13];   /* CPUID 0x40000000 signature, e.g. "KVMKVMKVM" */
 	bool kvm_clocksource2;    /* KVM: MSR_KVM_SYSTEM_TIME_NEW offered */

@@ -9,6 +9,7 @@
 
 #include "pvclock/error.h"
 #include "pvclock/rseq.h"
+#include "pvclock/syscall.h"
 #include "pvclock/tsc.h"
 
 enum pvclock_getcpu_method {
@@ -28,13 +29,8 @@ extern long (*pvclock_vdso_getcpu_fn)(unsigned *cpu, unsigned *node, void *cache
 static inline int pvclock_sys_getcpu(void)
 {
 	unsigned cpu = 0;
-	long ret;
 
-	__asm__ __volatile__("syscall"
-			     : "=a"(ret)
-			     : "0"(309L /* __NR_getcpu */), "D"(&cpu), "S"(0L), "d"(0L)
-			     : "rcx", "r11", "memory");
-	return ret < 0 ? PVCLOCK_ENOGETCPU : (int)cpu;
+	return pvclock_syscall3(PVCLOCK_SYS_getcpu, (long)&cpu, 0, 0) < 0 ? PVCLOCK_ENOGETCPU : (int)cpu;
 }
 
 /*

@@ -1,12 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 #include <cpuid.h>
-#include <string.h>
 
 #include "pvclock/cpu.h"
+#include "str.h"
 
 static void regs_to_str(char *dst, const unsigned *regs, int n)
 {
-	memcpy(dst, regs, (size_t)n * 4);
+	for (int i = 0; i < n * 4; i++)
+		dst[i] = (char)(regs[i / 4] >> (8 * (i % 4)));
 	dst[n * 4] = '\0';
 }
 
@@ -14,7 +15,7 @@ static void scan(struct pvclock_cpu_features *f)
 {
 	unsigned a, b, c, d, max, maxext, regs[12];
 
-	memset(f, 0, sizeof(*f));
+	*f = (struct pvclock_cpu_features){ 0 };
 	if (!__get_cpuid(0, &max, &b, &c, &d))
 		return;
 	regs[0] = b;
@@ -24,6 +25,7 @@ static void scan(struct pvclock_cpu_features *f)
 
 	__cpuid(1, a, b, c, d);
 	f->hypervisor = (c >> 31) & 1;
+	f->cx16 = (c >> 13) & 1;
 	if (max >= 7) {
 		__cpuid_count(7, 0, a, b, c, d);
 		f->rdpid = (c >> 22) & 1;
@@ -38,11 +40,14 @@ static void scan(struct pvclock_cpu_features *f)
 			__cpuid(0x80000002 + i, regs[4 * i], regs[4 * i + 1], regs[4 * i + 2],
 				regs[4 * i + 3]);
 		regs_to_str(f->model, regs, 12);
-		char *s = f->model;
-		while (*s == ' ')
-			s++;
-		memmove(f->model, s, strlen(s) + 1);
-		for (size_t n = strlen(f->model); n && f->model[n - 1] == ' '; n--)
+		size_t lead = 0, n = 0;
+
+		while (f->model[lead] == ' ')
+			lead++;
+		do
+			f->model[n] = f->model[n + lead];
+		while (f->model[n++]);
+		for (n = core_strlen(f->model); n && f->model[n - 1] == ' '; n--)
 			f->model[n - 1] = '\0';
 	}
 	if (maxext >= 0x80000007) {
@@ -57,7 +62,7 @@ static void scan(struct pvclock_cpu_features *f)
 		regs[1] = c;
 		regs[2] = d;
 		regs_to_str(f->hypervisor_id, regs, 3);
-		if (strcmp(f->hypervisor_id, "KVMKVMKVM") == 0 && hmax >= 0x40000001) {
+		if (core_str_eq(f->hypervisor_id, "KVMKVMKVM") && hmax >= 0x40000001) {
 			__cpuid(0x40000001, a, b, c, d);
 			f->kvm_clocksource2 = (a >> 3) & 1;   /* KVM_FEATURE_CLOCKSOURCE2 */
 			f->kvm_stable_bit = (a >> 24) & 1;    /* KVM_FEATURE_CLOCKSOURCE_STABLE_BIT */

@@ -1,22 +1,11 @@
 /* SPDX-License-Identifier: MIT */
-/*
- * ELF symbol lookup in a mapped image, without libc, so that the freestanding
- * vDSO can share it.
- */
+/* ELF symbol lookup in a mapped image (the kernel's vDSO, loaded objects). */
 #include <elf.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "pvclock/vdso_sym.h"
-
-static int str_eq(const char *a, const char *b)
-{
-	while (*a && *a == *b) {
-		a++;
-		b++;
-	}
-	return *a == *b;
-}
+#include "str.h"
 
 struct image {
 	uintptr_t bias;
@@ -85,7 +74,7 @@ static int version_matches(const struct image *im, size_t i, const char *version
 		if (!(d->vd_flags & VER_FLG_BASE) && (d->vd_ndx & 0x7fff) == want) {
 			const Elf64_Verdaux *aux = (const void *)((const char *)d + d->vd_aux);
 
-			return str_eq(im->str + aux->vda_name, version);
+			return core_str_eq(im->str + aux->vda_name, version);
 		}
 		if (!d->vd_next)
 			return 0;
@@ -125,7 +114,7 @@ void *pvclock_elf_lookup(const void *ehdr, const char *name, const char *version
 		if ((type != STT_FUNC && type != STT_NOTYPE && type != STT_OBJECT) ||
 		    (bind != STB_GLOBAL && bind != STB_WEAK) || s->st_shndx == SHN_UNDEF)
 			continue;
-		if (!str_eq(im.str + s->st_name, name) || !version_matches(&im, i, version))
+		if (!core_str_eq(im.str + s->st_name, name) || !version_matches(&im, i, version))
 			continue;
 		return (void *)(im.bias + s->st_value);
 	}

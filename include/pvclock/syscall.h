@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * pvclock/syscall.h - raw Linux x86-64 system calls, for the parts that use
+ * no libc (the drop-in, the core both are built from).  They return the
+ * kernel's answer: a value, or -errno; errno is never touched.
+ */
+#ifndef PVCLOCK_SYSCALL_H
+#define PVCLOCK_SYSCALL_H
+
+#include <stdint.h>
+
+#define PVCLOCK_SYS_read           0
+#define PVCLOCK_SYS_write          1
+#define PVCLOCK_SYS_open           2
+#define PVCLOCK_SYS_close          3
+#define PVCLOCK_SYS_sched_yield    24
+#define PVCLOCK_SYS_gettimeofday   96
+#define PVCLOCK_SYS_time           201
+#define PVCLOCK_SYS_clock_gettime  228
+#define PVCLOCK_SYS_clock_getres   229
+#define PVCLOCK_SYS_getcpu         309
+#define PVCLOCK_SYS_pipe2          293
+
+#define PVCLOCK_SYS_O_RDONLY   0
+#define PVCLOCK_SYS_O_NONBLOCK 04000
+#define PVCLOCK_SYS_O_CLOEXEC  02000000
+#define PVCLOCK_SYS_EINTR      4
+#define PVCLOCK_SYS_EFAULT     14
+#define PVCLOCK_SYS_EINVAL     22
+
+static inline long pvclock_syscall3(long nr, long a, long b, long c)
+{
+	long ret;
+
+	__asm__ __volatile__("syscall"
+			     : "=a"(ret)
+			     : "0"(nr), "D"(a), "S"(b), "d"(c)
+			     : "rcx", "r11", "memory");
+	return ret;
+}
+
+static inline long pvclock_syscall3_retry(long nr, long a, long b, long c)
+{
+	long ret;
+
+	do
+		ret = pvclock_syscall3(nr, a, b, c);
+	while (ret == -PVCLOCK_SYS_EINTR);
+	return ret;
+}
+
+#endif /* PVCLOCK_SYSCALL_H */
