@@ -17,64 +17,6 @@ const char *pvclock_origin_name(enum pvclock_origin origin)
 	}
 }
 
-int pvclock_record_valid(const struct pvclock_record *rec)
-{
-	return rec && rec->version != 0 && !(rec->version & 1) && rec->tsc_to_system_mul != 0;
-}
-
-int pvclock_source_snapshot(const struct pvclock_source *src, unsigned cpu,
-			    struct pvclock_record *out, uint32_t *migrate_count)
-{
-	const volatile struct pvclock_record *r = pvclock_source_record(src, cpu);
-	const volatile uint32_t *count;
-	uint32_t budget, v, m = 0;
-
-	if (!src || !out)
-		return PVCLOCK_EARG;
-	if (!pvclock_source_is_open(src))
-		return PVCLOCK_ENOSOURCE;
-	if (!r)
-		return PVCLOCK_ECPU;
-	budget = src->max_retries;
-	count = (const volatile uint32_t *)((const volatile unsigned char *)r +
-					    PVCLOCK_MIGRATE_COUNT_OFFSET);
-	do {
-		if (budget-- == 0)
-			return PVCLOCK_ESTUCK;
-		v = pvclock_read_begin(r);
-		out->version = r->version;
-		out->pad0 = r->pad0;
-		out->tsc_timestamp = r->tsc_timestamp;
-		out->system_time = r->system_time;
-		out->tsc_to_system_mul = r->tsc_to_system_mul;
-		out->tsc_shift = r->tsc_shift;
-		out->flags = r->flags;
-		out->pad[0] = r->pad[0];
-		out->pad[1] = r->pad[1];
-		if (src->has_migrate_count)
-			m = *count;
-	} while (pvclock_read_retry(r, v));
-	if (migrate_count)
-		*migrate_count = m;
-	return PVCLOCK_OK;
-}
-
-unsigned pvclock_source_count_valid(const struct pvclock_source *src)
-{
-	unsigned n = 0;
-
-	if (!pvclock_source_is_open(src))
-		return 0;
-	for (unsigned cpu = 0; cpu < src->nr_slots; cpu++) {
-		struct pvclock_record rec;
-
-		if (pvclock_source_snapshot(src, cpu, &rec, NULL) == PVCLOCK_OK &&
-		    pvclock_record_valid(&rec))
-			n++;
-	}
-	return n;
-}
-
 int pvclock_source_info(const struct pvclock_source *src, struct pvclock_source_info *info)
 {
 	struct pvclock_record rec0;

@@ -139,6 +139,11 @@ Test(bad_input, source_helpers_with_null_arguments)
 	cr_expect_eq(pvclock_source_snapshot(NULL, 0, &rec, NULL), PVCLOCK_EARG);
 	cr_expect_eq(pvclock_source_snapshot(&src, 0, NULL, NULL), PVCLOCK_EARG);
 	cr_expect_eq(pvclock_source_snapshot(&src, UINT32_MAX, &rec, NULL), PVCLOCK_ECPU);
+	cr_expect_eq(pvclock_record_snapshot(NULL, 5, &rec, NULL, NULL), PVCLOCK_EARG);
+	cr_expect_eq(pvclock_record_snapshot(pvclock_source_record(&src, 0), 5, NULL, NULL, NULL),
+		     PVCLOCK_EARG);
+	cr_expect_eq(pvclock_record_snapshot(pvclock_source_record(&src, 0), 0, &rec, NULL, NULL),
+		     PVCLOCK_ESTUCK, "no attempt allowed");
 	cr_expect_eq(pvclock_source_info(NULL, &info), PVCLOCK_EARG);
 	cr_expect_eq(pvclock_source_info(&src, NULL), PVCLOCK_EARG);
 	cr_expect_eq(pvclock_source_count_valid(NULL), 0);

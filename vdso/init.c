@@ -84,13 +84,6 @@ void pvclock_vdso_fill_kernel(struct vdso_state *s)
 #endif
 }
 
-static int record_valid(const volatile struct pvclock_record *r)
-{
-	uint32_t v = r->version;
-
-	return v != 0 && !(v & 1) && r->tsc_to_system_mul != 0;
-}
-
 /* The pvclock page: [vvar_vclock] (6.13+), else the second page of [vvar] (4.5 - 6.12). */
 static int open_pvclock(struct vdso_state *s)
 {
@@ -105,12 +98,17 @@ static int open_pvclock(struct vdso_state *s)
 	/* A page the kernel never enabled raises SIGBUS when touched. */
 	if (!page || !vproc_readable((const void *)page, PAGE))
 		return 0;
-	if (!record_valid((const volatile struct pvclock_record *)page))
-		return 0;
-	for (unsigned k = 0; k < PVCLOCK_PAGE_SLOTS; k++)
-		if (record_valid((const volatile struct pvclock_record *)(page + k * PVCLOCK_SLOT_STRIDE)))
+	vdso_source_set(&s->src, page, PVCLOCK_PAGE_SLOTS, 0, PVCLOCK_ORIGIN_VVAR_VCLOCK);
+	for (unsigned k = 0; k < PVCLOCK_PAGE_SLOTS; k++) {
+		struct pvclock_record rec;
+
+		if (pvclock_source_snapshot(&s->src, k, &rec, 0) == PVCLOCK_OK &&
+		    pvclock_record_valid(&rec))
 			last = k + 1;
-	vdso_source_set(&s->src, page, PVCLOCK_PAGE_SLOTS, last, PVCLOCK_ORIGIN_VVAR_VCLOCK);
+		else if (k == 0)
+			return 0;
+	}
+	s->src.nr_valid = last;
 	return 1;
 }
 

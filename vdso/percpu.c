@@ -36,29 +36,17 @@ static uint64_t tsc_after_barrier(void)
 static int snapshot(const struct pvclock_source *src, unsigned k, struct vdso_snap *out,
 		    uint32_t *version)
 {
-	const volatile struct pvclock_record *r = pvclock_source_record(src, k);
+	struct pvclock_record rec;
 
-	for (unsigned i = 0; i < VIEW_RECORD_TRIES; i++) {
-		uint32_t v = r->version;
-		struct pvclock_fields f;
-
-		if (v & 1) {
-			__asm__ __volatile__("pause");
-			continue;
-		}
-		pvclock_barrier();
-		pvclock_load_fields(r, &f);
-		pvclock_barrier();
-		if (r->version != v)
-			continue;
-		out->tsc_timestamp = f.tsc_timestamp;
-		out->system_time = f.system_time;
-		out->mul = f.mul;
-		out->shift = f.shift;
-		*version = v;
-		return 1;
-	}
-	return 0;
+	if (pvclock_record_snapshot(pvclock_source_record(src, k), VIEW_RECORD_TRIES, &rec, 0, 0) !=
+	    PVCLOCK_OK)
+		return 0;
+	out->tsc_timestamp = rec.tsc_timestamp;
+	out->system_time = rec.system_time;
+	out->mul = rec.tsc_to_system_mul;
+	out->shift = rec.tsc_shift;
+	*version = rec.version;
+	return 1;
 }
 
 /*

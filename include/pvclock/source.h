@@ -146,6 +146,16 @@ int pvclock_source_snapshot(const struct pvclock_source *src, unsigned cpu,
 			    struct pvclock_record *out, uint32_t *migrate_count);
 
 /*
+ * pvclock_record_snapshot - a consistent copy of the record at @r in *@out
+ * (and of the u32 at @count, when not NULL, in *@count_out), taken under
+ * the version protocol in at most @tries attempts.  Returns PVCLOCK_OK,
+ * PVCLOCK_ESTUCK or PVCLOCK_EARG (@r or @out NULL).
+ */
+int pvclock_record_snapshot(const volatile struct pvclock_record *r, uint32_t tries,
+			    struct pvclock_record *out, const volatile uint32_t *count,
+			    uint32_t *count_out);
+
+/*
  * pvclock_record_valid - the record is initialised: version even and
  * non-zero, multiplier non-zero.  Flag bits, known or not, play no part.
  * 0 for NULL.
