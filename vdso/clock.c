@@ -85,6 +85,15 @@ static inline __attribute__((always_inline)) int served(const struct vdso_state 
 
 	if (__builtin_expect(!s->kd, 0))
 		return 1;
+	/*
+	 * A process that left its time namespace (setns) no longer has the real
+	 * data where it was, and touching that page raises SIGBUS: the offsets
+	 * page, always mapped, says so first.  Only a single-threaded process
+	 * may change its time namespace, so the answer holds for this call.
+	 */
+	if (__builtin_expect(s->ns != 0, 0) &&
+	    !kdata_mode_is_timens(kdata_block(s->ns, &s->lay, blk)->clock_mode))
+		return 1;
 	vc = kdata_block(s->kd, &s->lay, blk);
 	f = kdata_fields(vc, &s->lay);
 	for (;;) {
@@ -92,6 +101,9 @@ static inline __attribute__((always_inline)) int served(const struct vdso_state 
 			return 1;
 		seq = vc->seq;
 		if (__builtin_expect(seq & 1, 0)) {
+			/* The offsets page of a namespace entered since start-up: odd for good. */
+			if (kdata_mode_is_timens(vc->clock_mode))
+				return 1;
 			__asm__ __volatile__("pause");
 			continue;
 		}

@@ -34,6 +34,12 @@
 #define KDATA_MODE_TIMENS  0x7fffffff /* namespace page: offsets here, data elsewhere */
 #define KDATA_MODE_TIMENS_56 (-1)     /* the same marker in Linux 5.6 */
 
+/* kdata_mode_is_timens - whether a block's clock mode marks a time namespace's offsets page. */
+static inline int kdata_mode_is_timens(int32_t mode)
+{
+	return mode == KDATA_MODE_TIMENS || mode == KDATA_MODE_TIMENS_56;
+}
+
 struct kdata_stamp {
 	uint64_t sec;
 	uint64_t nsec;     /* high-res clocks: ns << shift at cycle_last; coarse: plain ns */

@@ -1,11 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 #include "kfind.h"
 
-static int is_timens(int32_t mode)
-{
-	return mode == KDATA_MODE_TIMENS || mode == KDATA_MODE_TIMENS_56;
-}
-
 static int block_plausible(const volatile struct kdata_clock *c, const struct kdata_layout *l,
 			   int32_t mode)
 {
@@ -49,9 +44,9 @@ int kfind_time_data(uintptr_t start, uintptr_t end, int (*readable)(const void *
 		if (!head_zero(page, l))
 			continue;
 		kd = (const volatile struct kdata_clock *)(page + l->offset);
-		if (is_timens(kd->clock_mode)) {
+		if (kdata_mode_is_timens(kd->clock_mode)) {
 			/* This process's page holds its namespace's offsets; the data is elsewhere. */
-			if (!is_timens(kdata_block(kd, l, KDATA_RAW)->clock_mode))
+			if (!kdata_mode_is_timens(kdata_block(kd, l, KDATA_RAW)->clock_mode))
 				continue;
 			page = start + (uintptr_t)l->ns_page * KFIND_PAGE;
 			if (end - start < ((uintptr_t)l->ns_page + 1) * KFIND_PAGE ||
