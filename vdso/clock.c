@@ -456,9 +456,11 @@ static __attribute__((unused)) long libc_result(long r)
 {
 	if (__builtin_expect(r < 0 && r > -4096, 0)) {
 		const struct vdso_state *s = state();
+		/* While another thread starts up, the state cannot say: look it up now. */
+		int *(*loc)(void) = s ? s->errno_location : pvclock_vdso_errno_location();
 
-		if (s && s->errno_location)
-			*s->errno_location() = (int)-r;
+		if (loc)
+			*loc() = (int)-r;
 		return -1;
 	}
 	return r;

@@ -14,6 +14,7 @@
 #include "pvclock/syscall.h"
 #include "vdso.h"
 
+#define AT_PHDR_         3
 #define AT_BASE_         7
 #define AT_SYSINFO_EHDR_ 33
 #define PAGE             4096u
@@ -46,11 +47,16 @@ extern const char __ehdr_start[] VDSO_HIDDEN;
  */
 static int *(*find_errno_location(void))(void)
 {
-	const void *ldso = (const void *)vproc_auxv(AT_BASE_);
+	uintptr_t base = vproc_auxv(AT_BASE_);
+	const void *ldso;
 	const struct loader_debug *dbg;
 	void *f;
 
-	if (!ldso || !vproc_readable(ldso, 64))
+	/* Started as "ld.so ./prog", the loader is the program the kernel ran: headers first. */
+	if (!base)
+		base = vproc_auxv(AT_PHDR_) & ~(uintptr_t)(PAGE - 1);
+	ldso = (const void *)base;
+	if (!ldso || !vproc_mapped(ldso, 64))
 		return 0;
 	if ((f = pvclock_elf_lookup(ldso, "__errno_location", 0)))
 		return (int *(*)(void))f;
@@ -59,7 +65,7 @@ static int *(*find_errno_location(void))(void)
 		return 0;
 	for (const struct loaded_object *m = dbg->r_map; m; m = m->l_next) {
 		if (!m->l_addr || m->l_addr == (uintptr_t)__ehdr_start ||
-		    !vproc_readable((const void *)m->l_addr, 64))
+		    !vproc_mapped((const void *)m->l_addr, 64))
 			continue;
 		if ((f = pvclock_elf_lookup((const void *)m->l_addr, "__errno_location", 0)))
 			return (int *(*)(void))f;
@@ -72,15 +78,22 @@ void pvclock_vdso_fill_kernel(struct vdso_state *s)
 {
 	const void *eh = (const void *)vproc_auxv(AT_SYSINFO_EHDR_);
 
-	if (eh && vproc_readable(eh, 64)) {
+	if (eh && vproc_mapped(eh, 64)) {
 		s->k_gettime = (int (*)(long, struct vdso_kts *))kernel_sym(eh, "__vdso_clock_gettime");
 		s->k_gettimeofday = (int (*)(struct vdso_ktv *, void *))kernel_sym(eh, "__vdso_gettimeofday");
 		s->k_time = (long (*)(long *))kernel_sym(eh, "__vdso_time");
 		s->k_getres = (int (*)(long, struct vdso_kts *))kernel_sym(eh, "__vdso_clock_getres");
 		s->k_getcpu = (long (*)(unsigned *, unsigned *, void *))kernel_sym(eh, "__vdso_getcpu");
 	}
+	s->errno_location = pvclock_vdso_errno_location();
+}
+
+int *(*pvclock_vdso_errno_location(void))(void)
+{
 #ifndef PVCLOCK_VDSO_LIBC
-	s->errno_location = find_errno_location();
+	return find_errno_location();
+#else
+	return 0;
 #endif
 }
 
@@ -222,12 +235,14 @@ void pvclock_vdso_tsc_fast_set(const struct vdso_state *s)
 
 const struct vdso_state *pvclock_vdso_start(void)
 {
-	int phase = VDSO_UNSET;
+	int phase = VDSO_UNSET, mine = vdso_phase_starting();
 
-	if (__atomic_compare_exchange_n(&pvclock_vdso_phase, &phase, VDSO_STARTING, 0,
+	if (__atomic_compare_exchange_n(&pvclock_vdso_phase, &phase, mine, 0,
 					__ATOMIC_ACQUIRE, __ATOMIC_ACQUIRE)) {
 		const struct vdso_state *s = &pvclock_vdso_state;
 
+		/* A start-up taken over from a parent may have left part of a state. */
+		pvclock_vdso_state = (struct vdso_state){ 0 };
 		pvclock_vdso_fill(&pvclock_vdso_state);
 		/* Readers that see READY, or the fast pointer, see the whole state. */
 		__atomic_store_n(&pvclock_vdso_phase, VDSO_READY, __ATOMIC_RELEASE);
@@ -235,5 +250,10 @@ const struct vdso_state *pvclock_vdso_start(void)
 		pvclock_vdso_pv_fast_set(s);
 		return &pvclock_vdso_state;
 	}
+	/* Claimed in the process this one was forked from: that filler is not here. */
+	if ((phase & VDSO_PHASE_MASK) == VDSO_STARTING && phase != mine &&
+	    __atomic_compare_exchange_n(&pvclock_vdso_phase, &phase, VDSO_UNSET, 0,
+					__ATOMIC_ACQUIRE, __ATOMIC_ACQUIRE))
+		return pvclock_vdso_start();
 	return phase == VDSO_READY ? &pvclock_vdso_state : 0;
 }

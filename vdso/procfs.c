@@ -14,11 +14,23 @@ static long read_some(long fd, void *buf, size_t len)
 	return pvclock_syscall3_retry(PVCLOCK_SYS_read, fd, (long)buf, (long)len);
 }
 
+#define PR_GET_AUXV_ 0x41555856
+
 uint64_t vproc_auxv(uint64_t type)
 {
-	uint64_t pair[2], value = 0;
-	long fd = open_ro("/proc/self/auxv");
+	uint64_t pair[2], value = 0, v[2 * 48];
+	long fd, n;
 
+	/* Linux 6.4 and later copy the vector out: no file, no descriptor. */
+	n = pvclock_syscall5(PVCLOCK_SYS_prctl, PR_GET_AUXV_, (long)v, sizeof(v), 0, 0);
+	if (n > 0) {
+		for (size_t i = 0; i + 1 < sizeof(v) / 8 && 8 * i < (size_t)n && v[i]; i += 2)
+			if (v[i] == type)
+				return v[i + 1];
+		if ((size_t)n <= sizeof(v))
+			return 0;
+	}
+	fd = open_ro("/proc/self/auxv");
 	if (fd < 0)
 		return 0;
 	/* Entries are 16 bytes; a short read can only end the vector. */
@@ -155,4 +167,17 @@ int vproc_mapping(const char *name, uintptr_t *start, uintptr_t *end)
 int vproc_readable(const void *addr, size_t len)
 {
 	return pvclock_probe_readable(addr, len) == PVCLOCK_OK;
+}
+
+int vproc_mapped(const void *addr, size_t len)
+{
+	unsigned char vec[2];
+	uintptr_t a = (uintptr_t)addr & ~(uintptr_t)4095;
+	int rc = pvclock_probe_readable(addr, len);
+
+	if (rc != PVCLOCK_EPROBE)
+		return rc == PVCLOCK_OK;
+	/* No pipe: mincore fails with ENOMEM where nothing is mapped. */
+	return len <= 4096 && pvclock_syscall3(PVCLOCK_SYS_mincore, (long)a,
+					       (long)((uintptr_t)addr + len - a), (long)vec) == 0;
 }

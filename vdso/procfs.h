@@ -60,4 +60,12 @@ int vproc_maps_feed(struct vproc_maps *st, const char *buf, size_t n, uintptr_t 
 /* vproc_readable - whether @len bytes at @addr can be read without a fault. */
 int vproc_readable(const void *addr, size_t len) VDSO_HIDDEN;
 
+/*
+ * vproc_mapped - the same where no pipe can be made (no free descriptor, a
+ * sandbox) answered by whether the memory is mapped at all: only for the
+ * ELF headers of objects the loader lists, which are mapped readable, never
+ * for pages that may raise SIGBUS.
+ */
+int vproc_mapped(const void *addr, size_t len) VDSO_HIDDEN;
+
 #endif /* PVCLOCK_VDSO_PROCFS_H */

@@ -10,7 +10,7 @@ void pvclock_vdso_test_reset(void)
 	pvclock_vdso_tsc_fast_set(0);
 	pvclock_vdso_pv_fast_set(0);
 	pvclock_vdso_pvmap_reset();
-	__atomic_store_n(&pvclock_vdso_phase, VDSO_STARTING, __ATOMIC_SEQ_CST);
+	__atomic_store_n(&pvclock_vdso_phase, vdso_phase_starting(), __ATOMIC_SEQ_CST);
 	memset(&pvclock_vdso_state, 0, sizeof(pvclock_vdso_state));
 	pvclock_vdso_percpu_reset(0);
 	__atomic_store_n(&pvclock_vdso_phase, VDSO_UNSET, __ATOMIC_RELEASE);
@@ -30,7 +30,7 @@ void pvclock_vdso_test_use_era(int era, const void *time_data, const void *ns_pa
 	pvclock_vdso_tsc_fast_set(0);
 	pvclock_vdso_pv_fast_set(0);
 	pvclock_vdso_pvmap_reset();
-	__atomic_store_n(&pvclock_vdso_phase, VDSO_STARTING, __ATOMIC_SEQ_CST);
+	__atomic_store_n(&pvclock_vdso_phase, vdso_phase_starting(), __ATOMIC_SEQ_CST);
 	memset(s, 0, sizeof(*s));
 	pvclock_vdso_percpu_reset(0);
 	pvclock_vdso_fill_kernel(s);

@@ -7,6 +7,8 @@
  * the right to fill it) -> READY.  A caller that finds STARTING (another
  * thread, or a signal handler that interrupted the filler) does not wait: it
  * makes the system call, so nothing can deadlock and no lock is needed.
+ * While STARTING, the word also holds the process ID of the filler: a
+ * child forked in the middle of a start-up has no filler, and takes over.
  */
 #ifndef PVCLOCK_VDSO_VDSO_H
 #define PVCLOCK_VDSO_VDSO_H
@@ -15,6 +17,7 @@
 
 #include "pvclock/abi.h"
 #include "pvclock/source.h"
+#include "pvclock/syscall.h"
 #include "kdata.h"
 #include "pvmap.h"
 
@@ -25,6 +28,14 @@ enum vdso_phase {
 	VDSO_STARTING,
 	VDSO_READY,
 };
+
+#define VDSO_PHASE_MASK 3
+
+/* vdso_phase_starting - the phase word of a start-up by the calling process. */
+static inline int vdso_phase_starting(void)
+{
+	return (int)(pvclock_syscall3(PVCLOCK_SYS_getpid, 0, 0, 0) << 2) | VDSO_STARTING;
+}
 
 /* Where the counter of the kernel's time data comes from. */
 enum vdso_counter {
@@ -150,6 +161,13 @@ const struct vdso_state *pvclock_vdso_start(void) VDSO_HIDDEN;
  * missing leaves that part delegated.
  */
 void pvclock_vdso_fill(struct vdso_state *s) VDSO_HIDDEN;
+
+/*
+ * pvclock_vdso_errno_location - libc's __errno_location, looked up now (no
+ * state needed: for failing calls made while another thread starts up);
+ * NULL where it cannot be found, or where the archive is linked with libc.
+ */
+int *(*pvclock_vdso_errno_location(void))(void) VDSO_HIDDEN;
 
 /* pvclock_vdso_fill_kernel - only the kernel vDSO entry points and libc's errno. */
 void pvclock_vdso_fill_kernel(struct vdso_state *s) VDSO_HIDDEN;

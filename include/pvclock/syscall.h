@@ -14,7 +14,10 @@
 #define PVCLOCK_SYS_open           2
 #define PVCLOCK_SYS_close          3
 #define PVCLOCK_SYS_sched_yield    24
+#define PVCLOCK_SYS_mincore        27
+#define PVCLOCK_SYS_getpid         39
 #define PVCLOCK_SYS_gettimeofday   96
+#define PVCLOCK_SYS_prctl          157
 #define PVCLOCK_SYS_time           201
 #define PVCLOCK_SYS_clock_gettime  228
 #define PVCLOCK_SYS_clock_getres   229
@@ -35,6 +38,20 @@ static inline long pvclock_syscall3(long nr, long a, long b, long c)
 	__asm__ __volatile__("syscall"
 			     : "=a"(ret)
 			     : "0"(nr), "D"(a), "S"(b), "d"(c)
+			     : "rcx", "r11", "memory");
+	return ret;
+}
+
+static inline long pvclock_syscall5(long nr, long a, long b, long c, long d, long e)
+{
+	/* Register variables hold their register only as operands of the asm right after. */
+	register long r10 __asm__("r10") = d;
+	register long r8 __asm__("r8") = e;
+	long ret;
+
+	__asm__ __volatile__("syscall"
+			     : "=a"(ret)
+			     : "0"(nr), "D"(a), "S"(b), "d"(c), "r"(r10), "r"(r8)
 			     : "rcx", "r11", "memory");
 	return ret;
 }
