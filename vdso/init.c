@@ -162,22 +162,22 @@ static int agrees_with_kernel(const struct vdso_state *s)
 /* The kernel's time data (kdata.h, kfind.h) and the counter it is expressed in. */
 static void open_time_data(struct vdso_state *s)
 {
-	struct pvclock_cpu_features cpu;
 	struct kfind_result found;
+	bool rdtscp;
 	uintptr_t a, b;
 
 	if (!vproc_mapping("[vvar]", &a, &b) || !kfind_time_data(a, b, vproc_readable, &found))
 		return;
-	pvclock_cpu_features(&cpu);
+	rdtscp = pvclock_cpu_rdtscp();
 	if (found.mode == KDATA_MODE_TSC) {
-		s->counter = cpu.rdtscp ? VDSO_COUNTER_RDTSCP : VDSO_COUNTER_LFENCE;
+		s->counter = rdtscp ? VDSO_COUNTER_RDTSCP : VDSO_COUNTER_LFENCE;
 	} else if (found.mode == KDATA_MODE_PVCLOCK) {
 		if (!open_pvclock(s))
 			return;
-		s->src.tsc_mode = cpu.rdtscp ? PVCLOCK_TSC_RDTSCP : PVCLOCK_TSC_LFENCE;
+		s->src.tsc_mode = rdtscp ? PVCLOCK_TSC_RDTSCP : PVCLOCK_TSC_LFENCE;
 		if (s->request == VDSO_REQ_VCPU0)
 			s->counter = VDSO_COUNTER_PV_VCPU0;
-		else if (!cpu.rdtscp || !cpu.cx16)
+		else if (!rdtscp || !pvclock_cpu_cx16())
 			/* Per-vCPU reads need RDTSCP for the vCPU, CMPXCHG16B for the views. */
 			s->counter = VDSO_COUNTER_PV_VCPU0;
 		else if (s->request == VDSO_REQ_PERCPU)
@@ -232,6 +232,19 @@ void pvclock_vdso_tsc_fast_set(const struct vdso_state *s)
 	__atomic_store_n(&pvclock_vdso_tsc_fast, newest ? kd : 0, __ATOMIC_RELEASE);
 	__atomic_store_n(&pvclock_vdso_tsc_lfast, newest ? 0 : kd, __ATOMIC_RELEASE);
 }
+
+#ifndef PVCLOCK_VDSO_LIBC
+/*
+ * The shared object starts up while it is loaded, before the program runs:
+ * before a sandbox the program installs, with descriptors to spare, and
+ * without charging the first clock call.  Where no constructor runs (the
+ * object mapped by hand), the first call starts up as before.
+ */
+__attribute__((constructor)) static void start_on_load(void)
+{
+	pvclock_vdso_start();
+}
+#endif
 
 const struct vdso_state *pvclock_vdso_start(void)
 {

@@ -28,4 +28,11 @@ struct pvclock_cpu_features {
  */
 void pvclock_cpu_features(struct pvclock_cpu_features *f);
 
+/*
+ * pvclock_cpu_rdtscp, pvclock_cpu_cx16 - one feature each, for one CPUID
+ * each (a scan runs a dozen, at several microseconds each in some guests).
+ */
+bool pvclock_cpu_rdtscp(void);
+bool pvclock_cpu_cx16(void);
+
 #endif /* PVCLOCK_CPU_H */

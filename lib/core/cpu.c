@@ -11,6 +11,26 @@ static void regs_to_str(char *dst, const unsigned *regs, int n)
 	dst[n * 4] = '\0';
 }
 
+#define LEAF1_ECX_CX16          (1u << 13)
+#define LEAF80000001_EDX_RDTSCP (1u << 27)
+
+/* Every x86-64 processor has leaves 1 and 0x80000001 (the latter reports long mode). */
+bool pvclock_cpu_rdtscp(void)
+{
+	unsigned a, b, c, d;
+
+	__cpuid(0x80000001, a, b, c, d);
+	return d & LEAF80000001_EDX_RDTSCP;
+}
+
+bool pvclock_cpu_cx16(void)
+{
+	unsigned a, b, c, d;
+
+	__cpuid(1, a, b, c, d);
+	return c & LEAF1_ECX_CX16;
+}
+
 static void scan(struct pvclock_cpu_features *f)
 {
 	unsigned a, b, c, d, max, maxext, regs[12];
@@ -25,7 +45,7 @@ static void scan(struct pvclock_cpu_features *f)
 
 	__cpuid(1, a, b, c, d);
 	f->hypervisor = (c >> 31) & 1;
-	f->cx16 = (c >> 13) & 1;
+	f->cx16 = !!(c & LEAF1_ECX_CX16);
 	if (max >= 7) {
 		__cpuid_count(7, 0, a, b, c, d);
 		f->rdpid = (c >> 22) & 1;
@@ -33,7 +53,7 @@ static void scan(struct pvclock_cpu_features *f)
 	__cpuid(0x80000000, maxext, b, c, d);
 	if (maxext >= 0x80000001) {
 		__cpuid(0x80000001, a, b, c, d);
-		f->rdtscp = (d >> 27) & 1;
+		f->rdtscp = !!(d & LEAF80000001_EDX_RDTSCP);
 	}
 	if (maxext >= 0x80000004) {
 		for (unsigned i = 0; i < 3; i++)
