@@ -41,34 +41,33 @@ struct loader_debug {
 extern const char __ehdr_start[] VDSO_HIDDEN;
 
 /*
- * libc's __errno_location, so the plain names can set errno without the
- * object needing libc: in the dynamic linker itself (musl, where it is
- * libc) or in one of the objects on its list (glibc).
+ * @name as the dynamic linker binds it, for what libc keeps (errno, the
+ * environment) while the object needs no libc: in the linker itself (musl,
+ * where it is libc) or in the first object on its list that defines it
+ * (glibc).
  */
-static int *(*find_errno_location(void))(void)
+static void *loader_symbol(const char *name)
 {
 	uintptr_t base = vproc_auxv(AT_BASE_);
-	const void *ldso;
 	const struct loader_debug *dbg;
 	void *f;
 
 	/* Started as "ld.so ./prog", the loader is the program the kernel ran: headers first. */
 	if (!base)
 		base = vproc_auxv(AT_PHDR_) & ~(uintptr_t)(PAGE - 1);
-	ldso = (const void *)base;
-	if (!ldso || !vproc_mapped(ldso, 64))
+	if (!base || !vproc_mapped((const void *)base, 64))
 		return 0;
-	if ((f = pvclock_elf_lookup(ldso, "__errno_location", 0)))
-		return (int *(*)(void))f;
-	dbg = pvclock_elf_lookup(ldso, "_r_debug", 0);
+	if ((f = pvclock_elf_lookup((const void *)base, name, 0)))
+		return f;
+	dbg = pvclock_elf_lookup((const void *)base, "_r_debug", 0);
 	if (!dbg)
 		return 0;
 	for (const struct loaded_object *m = dbg->r_map; m; m = m->l_next) {
 		if (!m->l_addr || m->l_addr == (uintptr_t)__ehdr_start ||
 		    !vproc_mapped((const void *)m->l_addr, 64))
 			continue;
-		if ((f = pvclock_elf_lookup((const void *)m->l_addr, "__errno_location", 0)))
-			return (int *(*)(void))f;
+		if ((f = pvclock_elf_lookup((const void *)m->l_addr, name, 0)))
+			return f;
 	}
 	return 0;
 }
@@ -76,9 +75,10 @@ static int *(*find_errno_location(void))(void)
 
 void pvclock_vdso_fill_kernel(struct vdso_state *s)
 {
+	/* The kernel maps its vDSO whole: no probe needed. */
 	const void *eh = (const void *)vproc_auxv(AT_SYSINFO_EHDR_);
 
-	if (eh && vproc_mapped(eh, 64)) {
+	if (eh) {
 		s->k_gettime = (int (*)(long, struct vdso_kts *))kernel_sym(eh, "__vdso_clock_gettime");
 		s->k_gettimeofday = (int (*)(struct vdso_ktv *, void *))kernel_sym(eh, "__vdso_gettimeofday");
 		s->k_time = (long (*)(long *))kernel_sym(eh, "__vdso_time");
@@ -91,9 +91,25 @@ void pvclock_vdso_fill_kernel(struct vdso_state *s)
 int *(*pvclock_vdso_errno_location(void))(void)
 {
 #ifndef PVCLOCK_VDSO_LIBC
-	return find_errno_location();
+	return (int *(*)(void))loader_symbol("__errno_location");
 #else
 	return 0;
+#endif
+}
+
+#ifdef PVCLOCK_VDSO_LIBC
+extern char **environ;
+#endif
+
+/* libc's environment when it is set up (NULL before libc started, or not found). */
+static char *const *libc_environment(void)
+{
+#ifdef PVCLOCK_VDSO_LIBC
+	return environ;
+#else
+	char ***env = loader_symbol("__environ");
+
+	return env ? *env : 0;
 #endif
 }
 
@@ -204,7 +220,7 @@ static void open_time_data(struct vdso_state *s)
 void pvclock_vdso_fill(struct vdso_state *s)
 {
 	pvclock_vdso_fill_kernel(s);
-	s->request = vproc_request();
+	s->request = vproc_request(libc_environment());
 	if (s->request != VDSO_REQ_OFF)
 		open_time_data(s);
 }

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 #include "procfs.h"
 #include "maps_line.h"
+#include "str.h"
 #include "pvclock/maps.h"
 #include "pvclock/syscall.h"
 
@@ -102,15 +103,21 @@ enum vdso_request vproc_env_request(struct vproc_env *st)
 	return VDSO_REQ_AUTO;
 }
 
-enum vdso_request vproc_request(void)
+enum vdso_request vproc_request(char *const *env)
 {
 	struct vproc_env st;
 	char buf[256];
-	long fd = open_ro("/proc/self/environ"), n;
+	long fd, n;
 
+	vproc_env_init(&st);
+	if (env) {
+		for (; *env && !st.found; env++)
+			vproc_env_feed(&st, *env, core_strlen(*env) + 1);
+		return vproc_env_request(&st);
+	}
+	fd = open_ro("/proc/self/environ");
 	if (fd < 0)
 		return VDSO_REQ_AUTO;
-	vproc_env_init(&st);
 	while (!st.found && (n = read_some(fd, buf, sizeof(buf))) > 0)
 		vproc_env_feed(&st, buf, (size_t)n);
 	pvclock_syscall3(PVCLOCK_SYS_close, fd, 0, 0);
@@ -173,11 +180,9 @@ int vproc_mapped(const void *addr, size_t len)
 {
 	unsigned char vec[2];
 	uintptr_t a = (uintptr_t)addr & ~(uintptr_t)4095;
-	int rc = pvclock_probe_readable(addr, len);
 
-	if (rc != PVCLOCK_EPROBE)
-		return rc == PVCLOCK_OK;
-	/* No pipe: mincore fails with ENOMEM where nothing is mapped. */
-	return len <= 4096 && pvclock_syscall3(PVCLOCK_SYS_mincore, (long)a,
-					       (long)((uintptr_t)addr + len - a), (long)vec) == 0;
+	/* One system call, no descriptor: mincore fails with ENOMEM where nothing is mapped. */
+	return addr && len <= 4096 &&
+	       pvclock_syscall3(PVCLOCK_SYS_mincore, (long)a, (long)((uintptr_t)addr + len - a),
+				(long)vec) == 0;
 }

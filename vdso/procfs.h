@@ -15,8 +15,11 @@
 /* vproc_auxv - the value of auxiliary vector entry @type, 0 when absent. */
 uint64_t vproc_auxv(uint64_t type) VDSO_HIDDEN;
 
-/* vproc_request - PVCLOCK_VDSO from the process's initial environment. */
-enum vdso_request vproc_request(void) VDSO_HIDDEN;
+/*
+ * vproc_request - PVCLOCK_VDSO from the environment @env (libc's, at
+ * start-up); NULL: from the process's initial environment in /proc.
+ */
+enum vdso_request vproc_request(char *const *env) VDSO_HIDDEN;
 
 /* vproc_mapping - start and end of the mapping named @name ("[vvar]"); 0 when absent. */
 int vproc_mapping(const char *name, uintptr_t *start, uintptr_t *end) VDSO_HIDDEN;
@@ -61,10 +64,9 @@ int vproc_maps_feed(struct vproc_maps *st, const char *buf, size_t n, uintptr_t 
 int vproc_readable(const void *addr, size_t len) VDSO_HIDDEN;
 
 /*
- * vproc_mapped - the same where no pipe can be made (no free descriptor, a
- * sandbox) answered by whether the memory is mapped at all: only for the
- * ELF headers of objects the loader lists, which are mapped readable, never
- * for pages that may raise SIGBUS.
+ * vproc_mapped - whether the memory is mapped at all, with one system call
+ * and no descriptor: only for the ELF headers of objects the loader lists,
+ * which are mapped readable, never for pages that may raise SIGBUS.
  */
 int vproc_mapped(const void *addr, size_t len) VDSO_HIDDEN;
 

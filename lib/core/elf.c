@@ -82,41 +82,76 @@ static int version_matches(const struct image *im, size_t i, const char *version
 	}
 }
 
-static size_t gnu_hash_count(const uint32_t *gh)
+/* Whether symbol @i is the definition of @name (of @version) that a lookup may return. */
+static int defines(const struct image *im, size_t i, const char *name, const char *version)
 {
-	uint32_t nbuckets = gh[0], symoffset = gh[1], bloom = gh[2];
-	const uint32_t *buckets = gh + 4 + bloom * 2;   /* 64-bit bloom words */
-	const uint32_t *chain = buckets + nbuckets;
-	uint32_t last = 0;
+	const Elf64_Sym *s = &im->sym[i];
+	unsigned type = ELF64_ST_TYPE(s->st_info), bind = ELF64_ST_BIND(s->st_info);
 
-	for (uint32_t b = 0; b < nbuckets; b++)
-		if (buckets[b] > last)
-			last = buckets[b];
-	if (last < symoffset)
-		return symoffset;
-	while (!(chain[last - symoffset] & 1))
-		last++;
-	return (size_t)last + 1;
+	if ((type != STT_FUNC && type != STT_NOTYPE && type != STT_OBJECT) ||
+	    (bind != STB_GLOBAL && bind != STB_WEAK) || s->st_shndx == SHN_UNDEF)
+		return 0;
+	return core_str_eq(im->str + s->st_name, name) && version_matches(im, i, version);
+}
+
+/* Through DT_GNU_HASH: the Bloom filter, then one bucket's chain. */
+static size_t gnu_hash_find(const struct image *im, const char *name, const char *version)
+{
+	const uint32_t *gh = im->gnu_hash;
+	uint32_t nbuckets = gh[0], symoffset = gh[1], bloom_words = gh[2], bloom_shift = gh[3];
+	const uint64_t *bloom = (const uint64_t *)(gh + 4);
+	const uint32_t *buckets = (const uint32_t *)(bloom + bloom_words), *chain = buckets + nbuckets;
+	uint32_t h = 5381;
+	uint64_t word, bits;
+
+	if (!nbuckets || !bloom_words)
+		return 0;
+	for (const unsigned char *c = (const unsigned char *)name; *c; c++)
+		h = h * 33 + *c;
+	word = bloom[(h / 64) % bloom_words];
+	bits = (1ull << (h % 64)) | (1ull << ((h >> bloom_shift) % 64));
+	if ((word & bits) != bits)
+		return 0;
+	for (uint32_t i = buckets[h % nbuckets]; i && i >= symoffset; i++) {
+		uint32_t ch = chain[i - symoffset];
+
+		if ((ch | 1) == (h | 1) && defines(im, i, name, version))
+			return i;
+		if (ch & 1)
+			break;
+	}
+	return 0;
+}
+
+/* Through DT_HASH: one bucket's chain. */
+static size_t sysv_hash_find(const struct image *im, const char *name, const char *version)
+{
+	const Elf32_Word *hash = im->hash;
+	Elf32_Word nbuckets = hash[0], nchain = hash[1], h = 0;
+	const Elf32_Word *buckets = hash + 2, *chain = buckets + nbuckets;
+	Elf32_Word steps = 0;
+
+	if (!nbuckets)
+		return 0;
+	for (const unsigned char *c = (const unsigned char *)name; *c; c++) {
+		h = (h << 4) + *c;
+		h ^= (h >> 24) & 0xf0;
+	}
+	h &= 0x0fffffff;
+	/* A chain longer than the table is a loop: give up rather than spin. */
+	for (Elf32_Word i = buckets[h % nbuckets]; i && i < nchain && steps++ < nchain; i = chain[i])
+		if (defines(im, i, name, version))
+			return i;
+	return 0;
 }
 
 void *pvclock_elf_lookup(const void *ehdr, const char *name, const char *version)
 {
 	struct image im;
-	size_t nsyms;
+	size_t i;
 
 	if (!name || !image_open(ehdr, &im))
 		return NULL;
-	nsyms = im.hash ? im.hash[1] : gnu_hash_count(im.gnu_hash);
-	for (size_t i = 1; i < nsyms; i++) {
-		const Elf64_Sym *s = &im.sym[i];
-		unsigned type = ELF64_ST_TYPE(s->st_info), bind = ELF64_ST_BIND(s->st_info);
-
-		if ((type != STT_FUNC && type != STT_NOTYPE && type != STT_OBJECT) ||
-		    (bind != STB_GLOBAL && bind != STB_WEAK) || s->st_shndx == SHN_UNDEF)
-			continue;
-		if (!core_str_eq(im.str + s->st_name, name) || !version_matches(&im, i, version))
-			continue;
-		return (void *)(im.bias + s->st_value);
-	}
-	return NULL;
+	i = im.gnu_hash ? gnu_hash_find(&im, name, version) : sysv_hash_find(&im, name, version);
+	return i ? (void *)(im.bias + im.sym[i].st_value) : NULL;
 }
