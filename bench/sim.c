@@ -82,7 +82,7 @@ void cb_storm_close(void)
 	}
 }
 #else
-static const char no_simhost[] = "simulated host not built (tools/simhost.c)";
+static const char no_simhost[] = "simulated host not built (tools/sim/simhost.c)";
 
 void cb_sim_init(const char **why)
 {

@@ -79,7 +79,10 @@ Test(rseq, owner)
 	else
 		cr_expect_eq(owner, PVCLOCK_RSEQ_LIBC, "glibc 2.35+ registers rseq itself");
 	cr_expect(pvclock_rseq_available());
+	/* Pinned: no migration between the area's cpu_id and the system call. */
+	cr_assert_eq(test_pin_self(pvclock_sys_getcpu()), 0);
 	cr_expect_eq((int32_t)rs->cpu_id, pvclock_sys_getcpu());
+	test_unpin_self();
 	cr_expect_eq(rs, pvclock_rseq_current(), "one area per thread");
 	cr_log_info("rseq area registered by %s\n", owner == PVCLOCK_RSEQ_OWN ? "libpvclock" : "libc");
 }

@@ -20,8 +20,8 @@
 #include <unistd.h>
 
 #include "pvclock/vdso_sym.h"
-#include "../vdso/testhook.h"
-#include "vdso_sim.h"
+#include "simkernel.h"
+#include "testhook.h"
 
 typedef int (*gettime_fn)(long, struct timespec *);
 
@@ -94,7 +94,7 @@ static double parallel(gettime_fn f, unsigned threads, long calls)
 	return sum / threads;
 }
 
-static struct sim sim;
+static struct simkernel sim;
 
 int main(int argc, char **argv)
 {
@@ -132,7 +132,7 @@ int main(int argc, char **argv)
 		ncpu = PVCLOCK_PAGE_SLOTS;
 	/* As many records as CPUs, then 16 (a 16-vCPU guest's page) when that is more. */
 	for (unsigned nr = (unsigned)ncpu;; nr = 16) {
-		sim_init(&sim, nr, 0, 20000);
+		simkernel_init(&sim, nr, 0, 20000);
 		pvclock_vdso_test_use(sim.kd, NULL, sim.slots, nr, "auto");
 		printf("simulated kvm-clock, %u per-vCPU records without TSC_STABLE (20 us apart):\n", nr);
 		for (unsigned threads = 1;; threads = (unsigned)ncpu) {

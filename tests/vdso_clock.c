@@ -23,9 +23,8 @@
 #include <unistd.h>
 
 #include "pvclock/vdso_sym.h"
-#include "../vdso/testhook.h"
-#include "../vdso/vdso.h"
-#include "vdso_sim.h"
+#include "testhook.h"
+#include "vdso.h"
 #include "vdso_util.h"
 
 int __vdso_clock_gettime(long clk, struct timespec *ts);
@@ -362,7 +361,8 @@ Test(vdso_signal, calls_from_a_signal_handler_in_a_loop, .timeout = 60)
 	sigemptyset(&sa.sa_mask);
 	cr_assert_eq(sigaction(SIGALRM, &sa, NULL), 0);
 	cr_assert_eq(setitimer(ITIMER_REAL, &it, NULL), 0);
-	while (sys_ns(CLOCK_MONOTONIC) - start < 500000000ll) {
+	/* 0.5 s, and on until the timer has fired (the thread may have run little of it). */
+	while (sys_ns(CLOCK_MONOTONIC) - start < 500000000ll || atomic_load(&handler_calls) <= 10) {
 		for (int i = 0; i < 1000; i++) {
 			struct timespec ts;
 
@@ -528,48 +528,95 @@ Test(vdso_fallback, env_off)
 	cr_expect(WIFEXITED(status) && WEXITSTATUS(status) == 0, "the child run failed (status %d)", status);
 }
 
-/* --- a private time namespace ---------------------------------------------------- */
-
-Test(vdso_timens, monotonic_and_boottime_offsets, .timeout = 60)
+/* Every served clock @n times within [system call before, after]; the number outside. */
+static long kernel_bracket(int n)
 {
+	long bad = 0;
+
+	for (unsigned i = 0; i < NR_SERVED; i++) {
+		for (int k = 0; k < n; k++) {
+			struct timespec ts;
+			int64_t a = sys_ns(served_clocks[i]), c;
+
+			bad += __vdso_clock_gettime(served_clocks[i], &ts) != 0;
+			c = sys_ns(served_clocks[i]);
+			bad += ns_of(ts) < a || ns_of(ts) > c;
+		}
+	}
+	return bad;
+}
+
+/* --- start-up --------------------------------------------------------------------- */
+
+/*
+ * A child forked while a thread of its parent was starting up: that thread
+ * does not exist in the child, so the child takes the start-up over instead
+ * of making system calls for life.  The parent, whose own filler is still
+ * at work, leaves it alone.
+ */
+Test(vdso_startup, a_child_forked_during_start_up_takes_it_over, .timeout = 60)
+{
+	struct timespec ts;
 	pid_t pid;
 	int status;
 
 	need_served();
+	pvclock_vdso_test_reset();
+	/* This process is in the middle of a start-up, its filler somewhere else. */
+	__atomic_store_n(&pvclock_vdso_phase, vdso_phase_starting(), __ATOMIC_SEQ_CST);
 	pid = fork();
 	cr_assert_neq(pid, -1);
 	if (pid == 0) {
-		FILE *f;
-		pid_t inner;
+		int64_t a = sys_ns(CLOCK_MONOTONIC), c;
 
-		if (unshare(CLONE_NEWTIME) != 0)
-			_exit(77);
-		f = fopen("/proc/self/timens_offsets", "w");
-		if (!f || fprintf(f, "monotonic 1000 0\nboottime 2000 0\n") < 0 || fclose(f) != 0)
-			_exit(78);
+		if (__vdso_clock_gettime(CLOCK_MONOTONIC, &ts) != 0)
+			_exit(1);
+		c = sys_ns(CLOCK_MONOTONIC);
+		if (ns_of(ts) < a || ns_of(ts) > c)
+			_exit(2);
+		if (__atomic_load_n(&pvclock_vdso_phase, __ATOMIC_ACQUIRE) != VDSO_READY)
+			_exit(3);
+		_exit(kernel_bracket(1000) != 0 ? 4 : 0);
+	}
+	cr_assert_eq(__vdso_clock_gettime(CLOCK_MONOTONIC, &ts), 0);
+	cr_expect_eq(__atomic_load_n(&pvclock_vdso_phase, __ATOMIC_ACQUIRE), vdso_phase_starting(),
+		     "the parent's own start-up was taken from it");
+	cr_assert_eq(waitpid(pid, &status, 0), pid);
+	pvclock_vdso_test_reset();
+	cr_assert(WIFEXITED(status));
+	cr_expect_neq(WEXITSTATUS(status), 3, "the child did not take the start-up over");
+	cr_expect_eq(WEXITSTATUS(status), 0, "child status %d", WEXITSTATUS(status));
+}
+
+/* --- a private time namespace ---------------------------------------------------- */
+
+/* unshare(CLONE_NEWTIME) and offsets for the children to come; exits 77/78 when refused. */
+static void new_time_namespace_for_children(void)
+{
+	FILE *f;
+
+	if (unshare(CLONE_NEWTIME) != 0)
+		_exit(77);
+	f = fopen("/proc/self/timens_offsets", "w");
+	if (!f || fprintf(f, "monotonic 1000 0\nboottime 2000 0\n") < 0 || fclose(f) != 0)
+		_exit(78);
+}
+
+/* Runs @child in a grandchild inside a new time namespace; its exit status, or 77/78 (refused). */
+static int in_new_time_namespace(int (*child)(void *), void *arg)
+{
+	pid_t pid = fork(), inner;
+	int status;
+
+	cr_assert_neq(pid, -1);
+	if (pid == 0) {
+		new_time_namespace_for_children();
 		inner = fork();
-		if (inner == 0) {
-			int bad = 0;
-
-			/* This child lives in the namespace: start afresh from its own [vvar]. */
-			pvclock_vdso_test_reset();
-			if (!pvclock_vdso_test_served())
-				_exit(3);
-			for (unsigned i = 0; i < NR_SERVED; i++) {
-				for (int n = 0; n < 20000; n++) {
-					struct timespec ts;
-					int64_t a = sys_ns(served_clocks[i]), c;
-
-					__vdso_clock_gettime(served_clocks[i], &ts);
-					c = sys_ns(served_clocks[i]);
-					bad += ns_of(ts) < a || ns_of(ts) > c;
-				}
-			}
-			_exit(bad ? 4 : 0);
-		}
-		if (inner < 0 || waitpid(inner, &status, 0) != inner || !WIFEXITED(status))
+		if (inner == 0)
+			_exit(child(arg));
+		if (inner < 0 || waitpid(inner, &status, 0) != inner)
 			_exit(5);
-		_exit(WEXITSTATUS(status));
+		_exit(WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
 	}
 	cr_assert_eq(waitpid(pid, &status, 0), pid);
 	cr_assert(WIFEXITED(status));
@@ -577,7 +624,103 @@ Test(vdso_timens, monotonic_and_boottime_offsets, .timeout = 60)
 		cr_skip_test("unshare(CLONE_NEWTIME) refused (needs CAP_SYS_ADMIN and a kernel with time namespaces)");
 	if (WEXITSTATUS(status) == 78)
 		cr_skip_test("could not set the namespace offsets");
-	cr_expect_neq(WEXITSTATUS(status), 3, "inside the namespace the time data was not recognised");
-	cr_expect_eq(WEXITSTATUS(status), 0, "inside the namespace values left the kernel's bracket (status %d)",
-		     WEXITSTATUS(status));
+	return WEXITSTATUS(status);
+}
+
+/* A process started inside a namespace serves the namespace's clocks from its own [vvar]. */
+static int started_inside_child(void *arg)
+{
+	(void)arg;
+	pvclock_vdso_test_reset();
+	if (!pvclock_vdso_test_served())
+		return 3;
+	return kernel_bracket(20000) != 0 ? 4 : 0;
+}
+
+Test(vdso_timens, monotonic_and_boottime_offsets, .timeout = 60)
+{
+	int rc;
+
+	need_served();
+	rc = in_new_time_namespace(started_inside_child, NULL);
+	cr_expect_neq(rc, 3, "inside the namespace the time data was not recognised");
+	cr_expect_eq(rc, 0, "inside the namespace values left the kernel's bracket (status %d)", rc);
+}
+
+/*
+ * The state came from outside the namespace: the page it reads is now the
+ * namespace's offsets page, whose sequence count stays odd.  Every call
+ * gives the kernel's (namespace) time, and none spins on that count: the
+ * fastest of many calls is far below the ~2^20 pauses a spin would take
+ * (the fastest, because preemption only ever lengthens a call).
+ */
+static int inherited_state_child(void *arg)
+{
+	uint64_t fastest = UINT64_MAX;
+
+	(void)arg;
+	/* The state is the parent's: data found outside any namespace. */
+	if (!pvclock_vdso_state.kd || pvclock_vdso_state.ns)
+		return 3;
+	if (kernel_bracket(200) != 0)
+		return 4;
+	for (int k = 0; k < 200; k++) {
+		struct timespec ts;
+		uint64_t t0 = pvclock_rdtsc_lfence(), t1;
+
+		__vdso_clock_gettime(CLOCK_MONOTONIC, &ts);
+		t1 = pvclock_rdtsc_lfence();
+		if (t1 - t0 < fastest)
+			fastest = t1 - t0;
+	}
+	return fastest < 1000000 ? 0 : 6;
+}
+
+Test(vdso_timens, a_child_in_a_new_namespace_keeps_the_kernels_time, .timeout = 60)
+{
+	int rc;
+
+	need_served();
+	rc = in_new_time_namespace(inherited_state_child, NULL);
+	cr_expect_neq(rc, 3, "the parent's state was not one found outside a namespace");
+	cr_expect_neq(rc, 4, "values outside the kernel's bracket in the namespace");
+	cr_expect_neq(rc, 6, "calls spun on the offsets page's odd sequence count");
+	cr_expect_eq(rc, 0, "status %d", rc);
+}
+
+/*
+ * Started inside a namespace, then setns() back to the first one: the real
+ * data is no longer where the state says (touching it raised SIGBUS).
+ * Every call still gives the kernel's time.
+ */
+static int setns_home_child(void *arg)
+{
+	int home = *(int *)arg;
+
+	pvclock_vdso_test_reset();
+	if (!pvclock_vdso_test_served() || !pvclock_vdso_state.ns)
+		return 3;
+	if (kernel_bracket(200) != 0)
+		return 4;
+	if (setns(home, CLONE_NEWTIME) != 0)
+		return 79;
+	return kernel_bracket(2000) != 0 ? 5 : 0;
+}
+
+Test(vdso_timens, setns_back_to_the_first_namespace_keeps_the_kernels_time, .timeout = 60)
+{
+	int home = open("/proc/self/ns/time", O_RDONLY | O_CLOEXEC), rc;
+
+	need_served();
+	if (home < 0)
+		cr_skip_test("no /proc/self/ns/time: %s", strerror(errno));
+	rc = in_new_time_namespace(setns_home_child, &home);
+	close(home);
+	if (rc == 79)
+		cr_skip_test("setns(CLONE_NEWTIME) refused");
+	cr_expect_neq(rc, 3, "inside the namespace the time data was not served from its pages");
+	cr_expect_neq(rc, 4, "values outside the kernel's bracket inside the namespace");
+	cr_expect_neq(rc, 5, "values outside the kernel's bracket after setns() home");
+	cr_expect_neq(rc, 128 + SIGBUS, "SIGBUS after setns() home");
+	cr_expect_eq(rc, 0, "status %d", rc);
 }

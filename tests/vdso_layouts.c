@@ -11,10 +11,11 @@
 #include <string.h>
 #include <time.h>
 
-#include "../vdso/kfind.h"
-#include "../vdso/testhook.h"
-#include "../vdso/vdso.h"
-#include "vdso_sim.h"
+#include "kfind.h"
+#include "simkernel.h"
+#include "simkernel_era.h"
+#include "testhook.h"
+#include "vdso.h"
 #include "vdso_util.h"
 
 static const char *const era_name[KDATA_ERAS] = { "6.15+", "6.13-6.14", "6.10-6.12", "5.6-6.9" };
@@ -33,74 +34,35 @@ static int page0_readable(const void *addr, size_t len)
 	return (uintptr_t)addr >= (uintptr_t)vvar && (uintptr_t)addr + len <= (uintptr_t)vvar + 4096;
 }
 
-/* Block @c written at @at in @era's layout. */
-static void put_block(unsigned char *at, enum kdata_era era, const struct kdata_clock *c)
-{
-	const struct kdata_layout *l = &kdata_layouts[era];
-	unsigned char *f = at + l->foff;
+/*
+ * The simulated kernel: its time data (in tsc mode from simkernel_init_tsc(),
+ * kvm-clock mode from simkernel_init()) is written into vvar in each era's
+ * layout, and its model says what every read must give.
+ */
+static struct simkernel sim;
 
-	memcpy(at + offsetof(struct kdata_clock, seq), &c->seq, 4);
-	memcpy(at + offsetof(struct kdata_clock, clock_mode), &c->clock_mode, 4);
-	memcpy(at + offsetof(struct kdata_clock, cycle_last), &c->cycle_last, 8);
-	if (!l->max_or)
-		memcpy(f + offsetof(struct kdata_clock, max_cycles), &c->max_cycles, 8);
-	memcpy(f + offsetof(struct kdata_clock, mask), &c->mask, 8);
-	memcpy(f + offsetof(struct kdata_clock, mult), &c->mult, 4);
-	memcpy(f + offsetof(struct kdata_clock, shift), &c->shift, 4);
-	memcpy(f + offsetof(struct kdata_clock, base), c->base, sizeof(c->base));
-}
-
-/* Both blocks of @kd into page @page of the image, in @era's layout; the first block's address. */
+/* Both of @kd's blocks into page @page of vvar, in @era's layout; the first block's address. */
 static unsigned char *put_data(unsigned page, enum kdata_era era, const struct kdata_clock kd[2])
 {
-	const struct kdata_layout *l = &kdata_layouts[era];
-	unsigned char *at = vvar + page * 4096 + l->offset;
-
-	put_block(at, era, &kd[KDATA_HRES]);
-	put_block(at + l->stride, era, &kd[KDATA_RAW]);
-	return at;
+	return simkernel_era_put(vvar, page, era, kd);
 }
 
 /* Namespace offsets: +500 s MONOTONIC-like clocks, +600 s BOOTTIME, in @era's layout. */
 static unsigned char *put_namespace(enum kdata_era era, int32_t marker)
 {
-	struct kdata_clock off[2];
-
-	memset(off, 0, sizeof(off));
-	for (int b = 0; b < 2; b++) {
-		off[b].seq = 1;
-		off[b].clock_mode = marker;
-	}
-	off[KDATA_HRES].base[CLOCK_MONOTONIC].sec = 500;
-	off[KDATA_HRES].base[CLOCK_BOOTTIME].sec = 600;
-	off[KDATA_RAW].base[CLOCK_MONOTONIC_RAW].sec = 500;
-	return put_data(0, era, off);
+	simkernel_timens(&sim, marker);
+	simkernel_timens_offset(&sim, CLOCK_MONOTONIC, 500, 0);
+	simkernel_timens_offset(&sim, CLOCK_BOOTTIME, 600, 0);
+	simkernel_timens_offset(&sim, CLOCK_MONOTONIC_RAW, 500, 0);
+	return put_data(0, era, sim.ns);
 }
 
-static struct sim sim;
-
-/* Time data in clocksource tsc mode, for the model in tsc_clock(). */
-static void tsc_data(struct kdata_clock kd[2])
+/* Bracket @n reads of every served clock by the model (@nr records; the namespace once put). */
+static long bracket(unsigned nr, int n)
 {
-	uint64_t per_ms = sim_tsc_per_ms();
+	struct simkernel_model m = { &sim, nr };
 
-	sim_init(&sim, 1, PVCLOCK_TSC_STABLE, 0);
-	memcpy(kd, sim.kd, 2 * sizeof(*kd));
-	for (int b = 0; b < 2; b++) {
-		kd[b].clock_mode = KDATA_MODE_TSC;
-		kd[b].cycle_last = pvclock_rdtsc_lfence();
-		kd[b].mult = (uint32_t)((1000000ull << SIM_SHIFT) / per_ms);
-		kd[b].max_cycles = per_ms * 1000 * 1000;
-	}
-}
-
-/* The kernel's value of @clk (ns) at TSC value @tsc for tsc-mode blocks @kd. */
-static int64_t tsc_clock(const struct kdata_clock kd[2], long clk, uint64_t tsc)
-{
-	const struct kdata_clock *c = &kd[clk == CLOCK_MONOTONIC_RAW];
-	uint64_t ns = ((tsc - c->cycle_last) * c->mult + c->base[clk].nsec) >> c->shift;
-
-	return (int64_t)c->base[clk].sec * 1000000000ll + (int64_t)ns;
+	return vdso_bracket(simkernel_model_ns, &m, n);
 }
 
 /*
@@ -157,9 +119,9 @@ Test(vdso_layouts, layout_table_matches_the_kernel_structs)
 
 Test(vdso_layouts, each_era_is_recognised_as_itself)
 {
-	struct kdata_clock kd[2];
+	struct kdata_clock *kd = sim.kd;
 
-	tsc_data(kd);
+	simkernel_init_tsc(&sim);
 	for (int mode = KDATA_MODE_TSC; mode <= KDATA_MODE_PVCLOCK; mode++) {
 		kd[0].clock_mode = kd[1].clock_mode = mode;
 		for (int e = 0; e < KDATA_ERAS; e++) {
@@ -181,9 +143,9 @@ Test(vdso_layouts, each_era_is_recognised_as_itself)
 Test(vdso_layouts, namespace_pages_lead_to_the_real_data)
 {
 	static const int32_t markers[] = { KDATA_MODE_TIMENS, KDATA_MODE_TIMENS_56 };
-	struct kdata_clock kd[2];
+	const struct kdata_clock *kd = sim.kd;
 
-	tsc_data(kd);
+	simkernel_init_tsc(&sim);
 	for (int e = 0; e < KDATA_ERAS; e++) {
 		for (unsigned m = 0; m < 2; m++) {
 			const struct kdata_layout *l = &kdata_layouts[e];
@@ -212,11 +174,12 @@ Test(vdso_layouts, namespace_pages_lead_to_the_real_data)
 
 Test(vdso_layouts, rejects_what_no_kernel_writes)
 {
-	struct kdata_clock kd[2], bad[2];
+	const struct kdata_clock *kd = sim.kd;
+	struct kdata_clock bad[2];
 	struct kfind_result r;
 	uintptr_t a = (uintptr_t)vvar, b = a + sizeof(vvar);
 
-	tsc_data(kd);
+	simkernel_init_tsc(&sim);
 	memset(vvar, 0, sizeof(vvar));
 	cr_expect_eq(kfind_time_data(a, b, all_readable, &r), 0, "an empty page");
 	cr_expect_eq(kfind_time_data(a, a + 100, all_readable, &r), 0, "a mapping under a page");
@@ -265,39 +228,16 @@ Test(vdso_layouts, rejects_what_no_kernel_writes)
 
 /* --- serving each era ------------------------------------------------------------- */
 
-/* tsc-mode blocks and the namespace offsets added to them, as vdso_bracket() models them. */
-struct tsc_model {
-	const struct kdata_clock *kd;
-	const int64_t *offset;
-};
-
-static int64_t tsc_model_ns(const void *ctx, long clk, uint64_t tsc)
-{
-	const struct tsc_model *m = ctx;
-
-	return tsc_clock(m->kd, clk, tsc) + m->offset[clk];
-}
-
-static long bracket_tsc(const struct kdata_clock kd[2], const int64_t offset[12], int n)
-{
-	struct tsc_model m = { kd, offset };
-
-	return vdso_bracket(tsc_model_ns, &m, n);
-}
-
 Test(vdso_layouts, tsc_mode_served_in_every_era, .timeout = 120)
 {
-	struct kdata_clock kd[2];
-	int64_t none[12] = { 0 };
-
-	tsc_data(kd);
+	simkernel_init_tsc(&sim);
 	for (int e = 0; e < KDATA_ERAS; e++) {
 		unsigned char *at;
 
 		memset(vvar, 0, sizeof(vvar));
-		at = put_data(0, (enum kdata_era)e, kd);
+		at = put_data(0, (enum kdata_era)e, sim.kd);
 		pvclock_vdso_test_use_era(e, at, NULL, NULL, 0, "auto");
-		cr_expect_eq(bracket_tsc(kd, none, 200000), 0, "%s: values outside the model's bracket",
+		cr_expect_eq(bracket(1, 200000), 0, "%s: values outside the model's bracket",
 			     era_name[e]);
 		/* The newest layout takes the inline path, the others the layout-driven one. */
 		if (e == KDATA_ERA_6_15)
@@ -308,22 +248,18 @@ Test(vdso_layouts, tsc_mode_served_in_every_era, .timeout = 120)
 	}
 }
 
+/* The model adds put_namespace()'s offsets: +500 s MONOTONIC and MONOTONIC_RAW, +600 s BOOTTIME. */
 Test(vdso_layouts, tsc_mode_namespace_offsets_in_every_era, .timeout = 120)
 {
-	struct kdata_clock kd[2];
-	int64_t offset[12] = { 0 };
-
-	offset[CLOCK_MONOTONIC] = offset[CLOCK_MONOTONIC_RAW] = 500000000000ll;
-	offset[CLOCK_BOOTTIME] = 600000000000ll;
-	tsc_data(kd);
+	simkernel_init_tsc(&sim);
 	for (int e = 0; e < KDATA_ERAS; e++) {
 		unsigned char *ns, *at;
 
 		memset(vvar, 0, sizeof(vvar));
 		ns = put_namespace((enum kdata_era)e, KDATA_MODE_TIMENS);
-		at = put_data(kdata_layouts[e].ns_page, (enum kdata_era)e, kd);
+		at = put_data(kdata_layouts[e].ns_page, (enum kdata_era)e, sim.kd);
 		pvclock_vdso_test_use_era(e, at, ns, NULL, 0, "auto");
-		cr_expect_eq(bracket_tsc(kd, offset, 20000), 0, "%s: values outside the model's bracket",
+		cr_expect_eq(bracket(1, 20000), 0, "%s: values outside the model's bracket",
 			     era_name[e]);
 	}
 }
@@ -332,17 +268,16 @@ Test(vdso_layouts, kvmclock_served_in_every_era, .timeout = 120)
 {
 	for (int e = 0; e < KDATA_ERAS; e++) {
 		for (int stable = 0; stable < 2; stable++) {
-			struct sim_model model = { &sim, 1 };
 			unsigned char *at;
 			long bad;
 
-			sim_init(&sim, SIM_NSLOTS, stable ? PVCLOCK_TSC_STABLE : 0, stable ? 0 : 20000);
+			simkernel_init(&sim, SIMKERNEL_NSLOTS, stable ? PVCLOCK_TSC_STABLE : 0,
+				       stable ? 0 : 20000);
 			memset(vvar, 0, sizeof(vvar));
 			at = put_data(0, (enum kdata_era)e, sim.kd);
-			pvclock_vdso_test_use_era(e, at, NULL, sim.slots, SIM_NSLOTS, "auto");
+			pvclock_vdso_test_use_era(e, at, NULL, sim.slots, SIMKERNEL_NSLOTS, "auto");
 			/* Stable: vCPU 0's record; unstable: the largest record. */
-			model.nr = stable ? 1 : SIM_NSLOTS;
-			bad = vdso_bracket(sim_model_ns, &model, 50000);
+			bad = bracket(stable ? 1 : SIMKERNEL_NSLOTS, 50000);
 			cr_expect_eq(bad, 0, "%s, %s records: values outside the model's bracket",
 				     era_name[e], stable ? "stable" : "unstable");
 		}

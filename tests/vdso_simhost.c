@@ -11,19 +11,20 @@
 #include <sched.h>
 #include <stdatomic.h>
 
+#include "percpu.h"
 #include "simhost.h"
-#include "../vdso/percpu.h"
-#include "../vdso/testhook.h"
-#include "vdso_sim.h"
+#include "simkernel.h"
+#include "testhook.h"
 #include "vdso_util.h"
 
 
 #define OFFSET_NS 30000u
+#define SKEWED_UPDATES 10
 #ifndef ITERATIONS
 #define ITERATIONS 100000
 #endif
 
-static struct sim sim;
+static struct simkernel sim;
 static struct simhost *host;
 
 static void setup_with(const struct simhost_config *cfg, int writer)
@@ -38,7 +39,7 @@ static void setup_with(const struct simhost_config *cfg, int writer)
 	 * Time data in kvm-clock mode whose counter starts 1 s before the host's
 	 * clock now, so that records lowered by a step back stay past it.
 	 */
-	sim_init(&sim, 1, 0, 0);
+	simkernel_init(&sim, 1, 0, 0);
 	now = simhost_clock(host, 0, pvclock_rdtsc_lfence()) - 1000000000ull;
 	sim.kd[0].cycle_last = now;
 	sim.kd[1].cycle_last = now;
@@ -74,7 +75,8 @@ static void *warp_thread(void *arg)
 	unsigned cpu = __atomic_fetch_add(&w->next_cpu, 1, __ATOMIC_RELAXED) % w->nr;
 
 	pin_to(cpu);
-	for (int i = 0; i < ITERATIONS; i++) {
+	/* Past ITERATIONS, on until the writer has had its turns (it may not have run yet). */
+	for (int i = 0; i < ITERATIONS || simhost_updates(host) <= SKEWED_UPDATES; i++) {
 		struct timespec ts;
 		uint64_t t0, t1;
 		int64_t lo, hi;
@@ -86,8 +88,8 @@ static void *warp_thread(void *arg)
 		__vdso_clock_gettime(CLOCK_MONOTONIC, &ts);
 		t1 = pvclock_rdtsc_lfence();
 		/* The fastest vCPU's clock, through the time data's 1:1 mapping. */
-		lo = sim_clock(&sim, CLOCK_MONOTONIC, simhost_clock(host, w->nr - 1, t0));
-		hi = sim_clock(&sim, CLOCK_MONOTONIC, simhost_clock(host, w->nr - 1, t1));
+		lo = simkernel_clock(&sim, CLOCK_MONOTONIC, simhost_clock(host, w->nr - 1, t0));
+		hi = simkernel_clock(&sim, CLOCK_MONOTONIC, simhost_clock(host, w->nr - 1, t1));
 		if (ts.tv_sec < 900000) {
 			if (!w->delegated)
 				cr_log_error("a read gave %lld ns", (long long)ns_of(ts));
@@ -119,7 +121,7 @@ Test(vdso_simhost, skewed_unstable_records_monotonic_across_threads, .fini = tea
 		cr_assert_eq(pthread_create(&t[i], NULL, warp_thread, &w), 0);
 	for (int i = 0; i < 4; i++)
 		pthread_join(t[i], NULL);
-	cr_expect_gt(simhost_updates(host), 10, "the host rewrote the records %llu times",
+	cr_expect_gt(simhost_updates(host), SKEWED_UPDATES, "the host rewrote the records %llu times",
 		     (unsigned long long)simhost_updates(host));
 	cr_expect_eq(w.delegated, 0, "%ld of %ld reads went to the system call", w.delegated, w.reads);
 	cr_expect_eq(w.warps, 0, "%ld of %ld reads went back across threads", w.warps, w.reads);
@@ -203,6 +205,7 @@ struct relay {
 
 #define RELAY_READS 200000
 #define RELAY_SECONDS 2
+#define RELAY_UPDATES 20
 
 static void *relay_thread(void *arg)
 {
@@ -213,7 +216,7 @@ static void *relay_thread(void *arg)
 
 	pin_to(me);
 	clock_gettime(CLOCK_MONOTONIC, &start);
-	for (long i = 0; i < RELAY_READS; i++) {
+	for (long i = 0;; i++) {
 		int64_t seen = __atomic_load_n(&r->published, __ATOMIC_ACQUIRE), v, p;
 		uint64_t t0, t1;
 
@@ -233,18 +236,27 @@ static void *relay_thread(void *arg)
 		 * Never ahead of the highest record, never behind the lowered
 		 * lowest one by more than a read overlapping a rebuild may lag.
 		 */
-		if (v > sim_clock(&sim, CLOCK_MONOTONIC, simhost_clock(host, 1, t1)) ||
-		    v < sim_clock(&sim, CLOCK_MONOTONIC,
-				  simhost_clock(host, 0, t0) - STEP_BACK_NS - VIEW_STALE_NS))
+		if (v > simkernel_clock(&sim, CLOCK_MONOTONIC, simhost_clock(host, 1, t1)) ||
+		    v < simkernel_clock(&sim, CLOCK_MONOTONIC,
+					simhost_clock(host, 0, t0) - STEP_BACK_NS - VIEW_STALE_NS))
 			__atomic_fetch_add(&r->outside, 1, __ATOMIC_RELAXED);
 		p = seen;
 		while (p < v && !__atomic_compare_exchange_n(&r->published, &p, v, 0, __ATOMIC_RELEASE,
 							     __ATOMIC_ACQUIRE))
 			;
 		mine = v > p ? v : p;
-		if (i % 1024 == 0) {
+		/*
+		 * Past RELAY_READS or RELAY_SECONDS, stop once the scenario has
+		 * happened: a read after the other thread's value, and host
+		 * rewrites meanwhile.  Until then the other thread (or the
+		 * writer) may not have run at all; neither thread waits for
+		 * the other, both just keep reading.
+		 */
+		if (i % 1024 == 0 || i >= RELAY_READS - 1) {
 			clock_gettime(CLOCK_MONOTONIC, &now);
-			if (now.tv_sec - start.tv_sec > RELAY_SECONDS)
+			if ((i >= RELAY_READS - 1 || now.tv_sec - start.tv_sec > RELAY_SECONDS) &&
+			    __atomic_load_n(&r->crossed, __ATOMIC_RELAXED) > 0 &&
+			    simhost_updates(host) > RELAY_UPDATES)
 				break;
 		}
 	}
@@ -266,7 +278,7 @@ static void relay_with_lowering(uint64_t offset_ns)
 		cr_assert_eq(pthread_create(&t[i], NULL, relay_thread, &r), 0);
 	for (int i = 0; i < 2; i++)
 		pthread_join(t[i], NULL);
-	cr_expect_gt(simhost_updates(host), 20, "the host rewrote the records %llu times",
+	cr_expect_gt(simhost_updates(host), RELAY_UPDATES, "the host rewrote the records %llu times",
 		     (unsigned long long)simhost_updates(host));
 	cr_expect_eq(r.delegated, 0, "%ld reads went to the system call", r.delegated);
 	cr_log_info("%ld reads followed the other thread's value; %llu record updates",
@@ -317,8 +329,8 @@ Test(vdso_simhost, record_stuck_mid_update_stays_served, .fini = teardown_host)
 		t1 = pvclock_rdtsc_lfence();
 		if (v < 900000000000000ll)
 			delegated++;
-		else if (v < sim_clock(&sim, CLOCK_MONOTONIC, simhost_clock(host, 1, t0)) ||
-			 v > sim_clock(&sim, CLOCK_MONOTONIC, simhost_clock(host, 1, t1)))
+		else if (v < simkernel_clock(&sim, CLOCK_MONOTONIC, simhost_clock(host, 1, t0)) ||
+			 v > simkernel_clock(&sim, CLOCK_MONOTONIC, simhost_clock(host, 1, t1)))
 			outside++;
 		if (v < last)
 			back++;

@@ -35,7 +35,7 @@ mkdir -p "$build/coverage"
 # Counters only from the library, the simulated host and the tests (other
 # objects may compile the same sources with other options).
 data="$build/lib $build/tools $build/tests"
-filters="--filter $root/lib/ --filter $root/tools/simhost.c --filter $root/include/"
+filters="--filter $root/lib/ --filter $root/tools/sim/simhost.c --filter $root/include/"
 # shellcheck disable=SC2086
 gcovr --root "$root" $filters --exclude-unreachable-branches --print-summary \
 	--txt "$build/coverage/summary.txt" \

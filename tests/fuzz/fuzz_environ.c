@@ -14,7 +14,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "../../vdso/procfs.h"
+#include "procfs.h"
 #include "fuzz.h"
 
 #define NR_PIECES 8u

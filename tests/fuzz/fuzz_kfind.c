@@ -22,7 +22,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "../../vdso/kfind.h"
+#include "kfind.h"
 #include "fuzz.h"
 
 #define PAGE 4096u

@@ -27,7 +27,7 @@
 
 #include "pvclock/error.h"
 #include "pvclock/maps.h"
-#include "../../vdso/procfs.h"
+#include "procfs.h"
 #include "fuzz.h"
 
 #define PAGE 4096u

@@ -29,8 +29,8 @@
 #include <string.h>
 
 #include "pvclock/math.h"
-#include "../../vdso/kdata.h"
-#include "../../vdso/pvmap.h"
+#include "kdata.h"
+#include "pvmap.h"
 #include "fuzz.h"
 
 static const unsigned served[] = { 0, 1, 7, 11 };   /* PVMAP_CLOCKS */

@@ -1,0 +1,119 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Run under LD_PRELOAD of the drop-in, in the sandbox that argv[1] names,
+ * by tests/vdso_sandbox.sh.  Whatever start-up could or could not do there,
+ * each clock call must answer as libc and the kernel would: the same
+ * values (within a bracket of system calls) and the same errno.  Exit 0
+ * when every check holds, else the number of the first failing check.
+ */
+#include <errno.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <pthread.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <sys/time.h>
+#include <time.h>
+#include <unistd.h>
+
+#define NR_THREADS 8
+
+static const clockid_t clocks[] = {
+	CLOCK_REALTIME, CLOCK_MONOTONIC, CLOCK_MONOTONIC_RAW, CLOCK_BOOTTIME, CLOCK_TAI,
+};
+
+static long long ns_of(const struct timespec *ts)
+{
+	return ts->tv_sec * 1000000000ll + ts->tv_nsec;
+}
+
+/* open, openat and pipe2 fail with EPERM, as under a container's profile. */
+static int refuse_files(void)
+{
+	struct sock_filter f[] = {
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_open, 3, 0),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_openat, 2, 0),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_pipe2, 1, 0),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EPERM),
+	};
+	struct sock_fprog prog = { sizeof(f) / sizeof(f[0]), f };
+
+	return prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) || prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog);
+}
+
+static int errno_of_bad_clock(void)
+{
+	struct timespec ts;
+
+	errno = 0;
+	return clock_gettime(12345, &ts) == -1 ? errno : -1;
+}
+
+static pthread_barrier_t start;
+static int wrong_errno;
+
+/* Every thread's first clock call fails: errno must be EINVAL also while another starts up. */
+static void *first_call(void *arg)
+{
+	(void)arg;
+	pthread_barrier_wait(&start);
+	if (errno_of_bad_clock() != EINVAL)
+		__atomic_fetch_add(&wrong_errno, 1, __ATOMIC_RELAXED);
+	return NULL;
+}
+
+int main(int argc, char **argv)
+{
+	const char *mode = argc > 1 ? argv[1] : "plain";
+	struct timespec ts;
+	struct timeval tv;
+
+	if (!strcmp(mode, "nofile")) {
+		struct rlimit none = { 0, 0 };
+
+		if (setrlimit(RLIMIT_NOFILE, &none))
+			return 100;
+	} else if (!strcmp(mode, "seccomp")) {
+		if (refuse_files())
+			return 101;
+	} else if (!strcmp(mode, "threads")) {
+		pthread_t t[NR_THREADS];
+
+		pthread_barrier_init(&start, NULL, NR_THREADS);
+		for (int i = 0; i < NR_THREADS; i++)
+			if (pthread_create(&t[i], NULL, first_call, NULL))
+				return 102;
+		for (int i = 0; i < NR_THREADS; i++)
+			pthread_join(t[i], NULL);
+		if (wrong_errno)
+			return 1;
+	}
+	if (errno_of_bad_clock() != EINVAL)
+		return 2;
+	errno = 0;
+	if (clock_getres(12345, &ts) != -1 || errno != EINVAL)
+		return 3;
+	if (gettimeofday(&tv, NULL) != 0 || tv.tv_usec < 0 || tv.tv_usec >= 1000000)
+		return 4;
+	for (size_t i = 0; i < sizeof(clocks) / sizeof(clocks[0]); i++) {
+		for (int k = 0; k < 1000; k++) {
+			struct timespec a, c;
+
+			syscall(SYS_clock_gettime, clocks[i], &a);
+			if (clock_gettime(clocks[i], &ts) != 0)
+				return 5;
+			syscall(SYS_clock_gettime, clocks[i], &c);
+			if (ns_of(&ts) < ns_of(&a) || ns_of(&ts) > ns_of(&c) || ts.tv_nsec < 0 ||
+			    ts.tv_nsec >= 1000000000l)
+				return 6;
+		}
+	}
+	puts(mode);
+	return 0;
+}
