@@ -248,3 +248,16 @@ Test(bad_input, source_info_for_every_shift)
 		cr_expect_eq(info.tsc_khz, pvclock_tsc_khz(3, (int8_t)s), "shift %d", s);
 	}
 }
+
+/* A page of slots that all stay mid-update: open and count end, with nothing counted. */
+Test(bad_input, a_full_page_of_records_that_stay_odd, .timeout = 30)
+{
+	static _Alignas(64) unsigned char page[PVCLOCK_MAX_SLOTS * 32];
+	struct pvclock_source src;
+
+	for (unsigned k = 0; k < PVCLOCK_MAX_SLOTS; k++)
+		test_fill_record(page, 32, k, 3, 1000, 5000, 0x80000000u, 0, PVCLOCK_TSC_STABLE);
+	cr_assert_eq(pvclock_source_open_memory(&src, page, 32, PVCLOCK_MAX_SLOTS, 0), PVCLOCK_OK);
+	cr_expect_eq(src.nr_valid, 0);
+	cr_expect_eq(pvclock_source_count_valid(&src), 0);
+}

@@ -162,7 +162,11 @@ int pvclock_record_snapshot(const volatile struct pvclock_record *r, uint32_t tr
  */
 int pvclock_record_valid(const struct pvclock_record *rec);
 
-/* pvclock_source_count_valid - how many slots hold a valid record now; 0 when @src is not open. */
+/*
+ * pvclock_source_count_valid - how many slots hold a valid record now (a
+ * record still mid-update after 1024 attempts is not counted); 0 when @src
+ * is not open.
+ */
 unsigned pvclock_source_count_valid(const struct pvclock_source *src);
 
 /* struct pvclock_source_info - what a source reports about itself. */

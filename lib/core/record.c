@@ -60,16 +60,26 @@ int pvclock_source_snapshot(const struct pvclock_source *src, unsigned cpu,
 	return rc;
 }
 
+/*
+ * A record mid-update is not counted after this many attempts: a host
+ * rewrites one in microseconds, and a page of slots that all stay odd must
+ * not cost the full retry bound each (PVCLOCK_MAX_SLOTS of them).
+ */
+#define COUNT_TRIES 1024u
+
 unsigned pvclock_source_count_valid(const struct pvclock_source *src)
 {
+	uint32_t tries;
 	unsigned n = 0;
 
 	if (!pvclock_source_is_open(src))
 		return 0;
+	tries = src->max_retries < COUNT_TRIES ? src->max_retries : COUNT_TRIES;
 	for (unsigned cpu = 0; cpu < src->nr_slots; cpu++) {
 		struct pvclock_record rec;
 
-		if (pvclock_source_snapshot(src, cpu, &rec, 0) == PVCLOCK_OK &&
+		if (pvclock_record_snapshot(pvclock_source_record(src, cpu), tries, &rec, 0, 0) ==
+			    PVCLOCK_OK &&
 		    pvclock_record_valid(&rec))
 			n++;
 	}
