@@ -1,7 +1,7 @@
 #!/bin/sh
 # Checks on libpvclock-vdso.so with readelf: freestanding (no NEEDED), no
 # text relocations, at most R_X86_64_RELATIVE relocations, the __vdso_
-# names versioned LINUX_2.6 and the plain names exported.
+# names versioned LINUX_2.6 and the plain names exported, nothing else.
 # usage: vdso_readelf.sh READELF libpvclock-vdso.so
 set -u
 readelf=$1
@@ -33,6 +33,9 @@ for n in clock_gettime gettimeofday time clock_getres getcpu; do
 	echo "$syms" | grep -qE " FUNC +GLOBAL +DEFAULT +[0-9]+ ${n}\$"
 	check $? "${n} exported (unversioned, so libc's versioned references bind to it)"
 done
+extra=$(echo "$syms" | awk '($5 == "GLOBAL" || $5 == "WEAK") && $7 != "UND" { print $8 }' |
+	grep -vxE '(__vdso_)?(clock_gettime|gettimeofday|time|clock_getres|getcpu)(@@LINUX_2\.6)?|LINUX_2\.6' || true)
+[ -z "$extra" ]; check $? "exports nothing else${extra:+: $(echo $extra)}"
 undef=$(echo "$syms" | awk '$7 == "UND" && $8 != "" { print $8 }')
 [ -z "$undef" ]; check $? "no undefined symbols${undef:+: $undef}"
 

@@ -1,10 +1,10 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
-# The drop-in preloaded into a program that runs where start-up cannot do
-# everything: no free descriptor, open/openat/pipe2 refused by seccomp,
-# /proc hidden (a mount namespace), started as "ld.so ./prog", eight
-# threads whose first calls race the start-up.  Each must answer as libc
-# and the kernel do (tests/vdso_sandbox_child.c).
+# The drop-in in a program that runs where start-up cannot do everything:
+# no free descriptor, open/openat/pipe2 refused by seccomp, /proc hidden (a
+# mount namespace), started as "ld.so ./prog", eight threads whose first
+# calls race each other (and, loaded by hand, the start-up).  Each must
+# answer as libc and the kernel do (tests/vdso_sandbox_child.c).
 # usage: vdso_sandbox.sh LIBPVCLOCK_VDSO_SO CHILD
 set -u
 so=$1
@@ -22,25 +22,30 @@ run() {
 		fails=$((fails + 1))
 	fi
 }
-run "no sandbox" env LD_PRELOAD="$so" "$child" plain
-run "RLIMIT_NOFILE 0 before the first call" env LD_PRELOAD="$so" "$child" nofile
-run "open, openat, pipe2 refused (EPERM) before the first call" env LD_PRELOAD="$so" "$child" seccomp
-i=0
-while [ $i -lt 20 ]; do
-	run "8 threads' first calls fail (run $i)" env LD_PRELOAD="$so" "$child" threads
-	i=$((i + 1))
+# Preloaded: start-up ran while the object loaded, before the sandbox.
+# By hand: the object starts up on its first call, inside the sandbox.
+for how in preloaded by-hand; do
+	if [ $how = preloaded ]; then pre="env LD_PRELOAD=$so"; arg=""; else pre="env"; arg="$so"; fi
+	run "$how: no sandbox" $pre "$child" plain $arg
+	run "$how: RLIMIT_NOFILE 0 before the first call" $pre "$child" nofile $arg
+	run "$how: open, openat, pipe2 refused (EPERM) before the first call" $pre "$child" seccomp $arg
+	i=0
+	while [ $i -lt 20 ]; do
+		run "$how: 8 threads' first calls fail (run $i)" $pre "$child" threads $arg
+		i=$((i + 1))
+	done
+	ldso=$(readelf -l "$child" 2>/dev/null | sed -n 's/.*Requesting program interpreter: \(.*\)]/\1/p')
+	if [ -n "$ldso" ] && [ -x "$ldso" ]; then
+		run "$how: started as $ldso ./prog" $pre "$ldso" "$child" plain $arg
+	else
+		echo "skip: no program interpreter found for ld.so ./prog"
+	fi
+	if [ "$(id -u)" = 0 ] && command -v unshare >/dev/null 2>&1 &&
+		unshare -m true 2>/dev/null; then
+		run "$how: /proc hidden by a tmpfs (mount namespace)" unshare -m sh -c \
+			"mount -t tmpfs none /proc && exec $pre '$child' plain $arg"
+	else
+		echo "skip: /proc hidden: needs root and unshare -m"
+	fi
 done
-ldso=$(readelf -l "$child" 2>/dev/null | sed -n 's/.*Requesting program interpreter: \(.*\)]/\1/p')
-if [ -n "$ldso" ] && [ -x "$ldso" ]; then
-	run "started as $ldso ./prog" env LD_PRELOAD="$so" "$ldso" "$child" plain
-else
-	echo "skip: no program interpreter found for ld.so ./prog"
-fi
-if [ "$(id -u)" = 0 ] && command -v unshare >/dev/null 2>&1 &&
-	unshare -m true 2>/dev/null; then
-	run "/proc hidden by a tmpfs (mount namespace)" unshare -m sh -c \
-		"mount -t tmpfs none /proc && exec env LD_PRELOAD='$so' '$child' plain"
-else
-	echo "skip: /proc hidden: needs root and unshare -m"
-fi
 exit $((fails != 0))

@@ -1,10 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Run under LD_PRELOAD of the drop-in, in the sandbox that argv[1] names,
- * by tests/vdso_sandbox.sh.  Whatever start-up could or could not do there,
- * each clock call must answer as libc and the kernel would: the same
- * values (within a bracket of system calls) and the same errno.  Exit 0
- * when every check holds, else the number of the first failing check.
+ * Run by tests/vdso_sandbox.sh in the sandbox that argv[1] names, with the
+ * drop-in either preloaded (it starts up while it loads, before the sandbox
+ * is entered) or, when argv[2] names it, loaded by hand after the sandbox is
+ * entered, so that it starts up on the first call, inside.  Whatever
+ * start-up could or could not do, each clock call must answer as libc and
+ * the kernel would: the same values (within a bracket of system calls) and
+ * the same errno.  Exit 0 when every check holds, else the number of the
+ * first failing check.
  */
 #include <errno.h>
 #include <linux/filter.h>
@@ -20,7 +23,15 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "elfmap.h"
+#include "pvclock/vdso_sym.h"
+
 #define NR_THREADS 8
+
+/* libc's functions (the preloaded drop-in's, when preloaded), or the hand-loaded object's. */
+static int (*clock_gettime_fn)(clockid_t, struct timespec *) = clock_gettime;
+static int (*clock_getres_fn)(clockid_t, struct timespec *) = clock_getres;
+static int (*gettimeofday_fn)(struct timeval *, void *) = (int (*)(struct timeval *, void *))gettimeofday;
 
 static const clockid_t clocks[] = {
 	CLOCK_REALTIME, CLOCK_MONOTONIC, CLOCK_MONOTONIC_RAW, CLOCK_BOOTTIME, CLOCK_TAI,
@@ -52,7 +63,7 @@ static int errno_of_bad_clock(void)
 	struct timespec ts;
 
 	errno = 0;
-	return clock_gettime(12345, &ts) == -1 ? errno : -1;
+	return clock_gettime_fn(12345, &ts) == -1 ? errno : -1;
 }
 
 static pthread_barrier_t start;
@@ -74,6 +85,21 @@ int main(int argc, char **argv)
 	struct timespec ts;
 	struct timeval tv;
 
+	if (argc > 2) {
+		const char *why;
+		int relocs;
+		void *base = elfmap_load(argv[2], &relocs, &why);
+
+		if (!base) {
+			fprintf(stderr, "%s: %s\n", argv[2], why);
+			return 103;
+		}
+		clock_gettime_fn = (int (*)(clockid_t, struct timespec *))pvclock_elf_lookup(base, "clock_gettime", 0);
+		clock_getres_fn = (int (*)(clockid_t, struct timespec *))pvclock_elf_lookup(base, "clock_getres", 0);
+		gettimeofday_fn = (int (*)(struct timeval *, void *))pvclock_elf_lookup(base, "gettimeofday", 0);
+		if (!clock_gettime_fn || !clock_getres_fn || !gettimeofday_fn)
+			return 104;
+	}
 	if (!strcmp(mode, "nofile")) {
 		struct rlimit none = { 0, 0 };
 
@@ -97,16 +123,16 @@ int main(int argc, char **argv)
 	if (errno_of_bad_clock() != EINVAL)
 		return 2;
 	errno = 0;
-	if (clock_getres(12345, &ts) != -1 || errno != EINVAL)
+	if (clock_getres_fn(12345, &ts) != -1 || errno != EINVAL)
 		return 3;
-	if (gettimeofday(&tv, NULL) != 0 || tv.tv_usec < 0 || tv.tv_usec >= 1000000)
+	if (gettimeofday_fn(&tv, NULL) != 0 || tv.tv_usec < 0 || tv.tv_usec >= 1000000)
 		return 4;
 	for (size_t i = 0; i < sizeof(clocks) / sizeof(clocks[0]); i++) {
 		for (int k = 0; k < 1000; k++) {
 			struct timespec a, c;
 
 			syscall(SYS_clock_gettime, clocks[i], &a);
-			if (clock_gettime(clocks[i], &ts) != 0)
+			if (clock_gettime_fn(clocks[i], &ts) != 0)
 				return 5;
 			syscall(SYS_clock_gettime, clocks[i], &c);
 			if (ns_of(&ts) < ns_of(&a) || ns_of(&ts) > ns_of(&c) || ts.tv_nsec < 0 ||

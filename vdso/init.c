@@ -10,6 +10,7 @@
 #include "pvclock/cpu.h"
 #include "pvclock/vdso_sym.h"
 #include "kfind.h"
+#include "percpu.h"
 #include "procfs.h"
 #include "pvclock/syscall.h"
 #include "vdso.h"
@@ -75,10 +76,10 @@ static void *loader_symbol(const char *name)
 
 void pvclock_vdso_fill_kernel(struct vdso_state *s)
 {
-	/* The kernel maps its vDSO whole: no probe needed. */
+	/* One mincore: a process may have unmapped or moved its vDSO (checkpoint/restore). */
 	const void *eh = (const void *)vproc_auxv(AT_SYSINFO_EHDR_);
 
-	if (eh) {
+	if (eh && vproc_mapped(eh, 64)) {
 		s->k_gettime = (int (*)(long, struct vdso_kts *))kernel_sym(eh, "__vdso_clock_gettime");
 		s->k_gettimeofday = (int (*)(struct vdso_ktv *, void *))kernel_sym(eh, "__vdso_gettimeofday");
 		s->k_time = (long (*)(long *))kernel_sym(eh, "__vdso_time");
@@ -128,10 +129,12 @@ static int open_pvclock(struct vdso_state *s)
 	if (!page || !vproc_readable((const void *)page, PAGE))
 		return 0;
 	vdso_source_set(&s->src, page, PVCLOCK_PAGE_SLOTS, 0, PVCLOCK_ORIGIN_VVAR_VCLOCK);
+	/* A slot still mid-update after a few tries is not valid. */
 	for (unsigned k = 0; k < PVCLOCK_PAGE_SLOTS; k++) {
 		struct pvclock_record rec;
 
-		if (pvclock_source_snapshot(&s->src, k, &rec, 0) == PVCLOCK_OK &&
+		if (pvclock_record_snapshot(pvclock_source_record(&s->src, k), VIEW_RECORD_TRIES, &rec,
+					    0, 0) == PVCLOCK_OK &&
 		    pvclock_record_valid(&rec))
 			last = k + 1;
 		else if (k == 0)

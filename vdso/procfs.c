@@ -45,15 +45,6 @@ uint64_t vproc_auxv(uint64_t type)
 	return value;
 }
 
-static int str_eq(const char *a, const char *b)
-{
-	while (*a && *a == *b) {
-		a++;
-		b++;
-	}
-	return *a == *b;
-}
-
 void vproc_env_init(struct vproc_env *st)
 {
 	st->matched = 0;
@@ -94,11 +85,11 @@ enum vdso_request vproc_env_request(struct vproc_env *st)
 	if (!st->in_value || st->vlen >= sizeof(st->value))
 		return VDSO_REQ_AUTO;
 	st->value[st->vlen] = '\0';
-	if (str_eq(st->value, "off"))
+	if (core_str_eq(st->value, "off"))
 		return VDSO_REQ_OFF;
-	if (str_eq(st->value, "vcpu0"))
+	if (core_str_eq(st->value, "vcpu0"))
 		return VDSO_REQ_VCPU0;
-	if (str_eq(st->value, "percpu"))
+	if (core_str_eq(st->value, "percpu"))
 		return VDSO_REQ_PERCPU;
 	return VDSO_REQ_AUTO;
 }

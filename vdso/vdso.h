@@ -56,7 +56,11 @@ enum vdso_counter {
 #define VDSO_MAX_RETRIES  (1u << 12)
 #define VDSO_STUCK_ROUNDS 256u
 
-/* Point @src at @nr_slots 64-byte slots, @nr_valid of them in use. */
+/*
+ * Point @src at @nr_slots 64-byte slots; the drop-in reads the first
+ * @nr_valid (up to the last valid record; the library's own count of valid
+ * slots means something else).
+ */
 static inline void vdso_source_set(struct pvclock_source *src, const volatile unsigned char *slots,
 				   unsigned nr_slots, unsigned nr_valid, enum pvclock_origin origin)
 {

@@ -51,7 +51,7 @@ static inline uint64_t pvclock_time_at(uint64_t system_time, uint64_t tsc_timest
  * rounded to nearest, halves up.  Defined for every @mul and every @shift:
  * 0 when @mul is 0 or the rate is below 0.5 kHz (no usable rate);
  * PVCLOCK_TSC_KHZ_SATURATED when the rate is that value or more (right
- * shifts of 20 bits and more with small multipliers).
+ * shifts of 13 bits and more with the smallest multipliers).
  */
 #define PVCLOCK_TSC_KHZ_SATURATED UINT64_MAX
 uint64_t pvclock_tsc_khz(uint32_t mul, int8_t shift);

@@ -10,7 +10,8 @@
  *
  * Every read returns PVCLOCK_OK and fills *@t, or returns a status and
  * leaves *@t alone: PVCLOCK_EARG when @src or @t is NULL, PVCLOCK_ENOSOURCE
- * when @src is not open, PVCLOCK_EINVALID when the record's multiplier is
+ * when @src is not open (the rseq read answers PVCLOCK_ENORSEQ first where
+ * the thread has no rseq), PVCLOCK_EINVALID when the record's multiplier is
  * 0, and the protocol's own statuses below.  Flags other than TSC_STABLE
  * do not change the time: PVCLOCK_GUEST_STOPPED (the host paused the
  * guest; the kernel clears it from its own mapping) and bits this library

@@ -82,7 +82,11 @@ static int version_matches(const struct image *im, size_t i, const char *version
 	}
 }
 
-/* Whether symbol @i is the definition of @name (of @version) that a lookup may return. */
+/*
+ * Whether symbol @i is a definition of @name (of @version) whose address is
+ * the object itself: functions, objects, untyped; not GNU_IFUNC (its value
+ * is the resolver, not the function).
+ */
 static int defines(const struct image *im, size_t i, const char *name, const char *version)
 {
 	const Elf64_Sym *s = &im->sym[i];
@@ -109,10 +113,12 @@ static size_t gnu_hash_find(const struct image *im, const char *name, const char
 	for (const unsigned char *c = (const unsigned char *)name; *c; c++)
 		h = h * 33 + *c;
 	word = bloom[(h / 64) % bloom_words];
-	bits = (1ull << (h % 64)) | (1ull << ((h >> bloom_shift) % 64));
+	bits = (1ull << (h % 64)) | (1ull << ((h >> (bloom_shift & 31)) % 64));
 	if ((word & bits) != bits)
 		return 0;
-	for (uint32_t i = buckets[h % nbuckets]; i && i >= symoffset; i++) {
+	/* A chain without its end bit would run on: bound it by the largest index there is. */
+	for (uint32_t i = buckets[h % nbuckets], steps = 0; i && i >= symoffset && steps < (1u << 24);
+	     i++, steps++) {
 		uint32_t ch = chain[i - symoffset];
 
 		if ((ch | 1) == (h | 1) && defines(im, i, name, version))

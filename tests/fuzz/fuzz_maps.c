@@ -53,32 +53,31 @@ static int dropin_mapping(const char *text, size_t n, size_t piece, const char *
 	return 0;
 }
 
+/* The drop-in's answer for @name, checked to be the same in pieces of @piece as whole. */
+static int dropin_mapping_checked(const char *text, size_t n, size_t piece, const char *name,
+				  uintptr_t *a, uintptr_t *b)
+{
+	uintptr_t a2, b2;
+	int found = dropin_mapping(text, n, piece, name, a, b);
+	int found2 = dropin_mapping(text, n, n ? n : 1, name, &a2, &b2);
+
+	FUZZ_CHECK(found == found2 && (!found || (*a == a2 && *b == b2)),
+		   "%s in pieces of %zu: %d %#lx-%#lx, whole: %d %#lx-%#lx", name, piece, found,
+		   (unsigned long)*a, (unsigned long)*b, found2, (unsigned long)a2, (unsigned long)b2);
+	FUZZ_CHECK(!found || *a < *b, "%s %#lx-%#lx", name, (unsigned long)*a, (unsigned long)*b);
+	return found;
+}
+
 /* The drop-in's pvclock page, as open_pvclock() chooses it. */
 static struct pick dropin_pick(const char *text, size_t n, size_t piece)
 {
 	struct pick p = { PVCLOCK_ORIGIN_NONE, 0, 0, 0 };
-	uintptr_t a, b, a2, b2;
-	int found, found2;
+	uintptr_t a, b;
 
-	found = dropin_mapping(text, n, piece, "[vvar_vclock]", &a, &b);
-	found2 = dropin_mapping(text, n, n ? n : 1, "[vvar_vclock]", &a2, &b2);
-	FUZZ_CHECK(found == found2 && (!found || (a == a2 && b == b2)),
-		   "[vvar_vclock] in pieces of %zu: %d %#lx-%#lx, whole: %d %#lx-%#lx", piece, found,
-		   (unsigned long)a, (unsigned long)b, found2, (unsigned long)a2, (unsigned long)b2);
-	if (found) {
-		FUZZ_CHECK(a < b, "[vvar_vclock] %#lx-%#lx", (unsigned long)a, (unsigned long)b);
+	if (dropin_mapping_checked(text, n, piece, "[vvar_vclock]", &a, &b))
 		return (struct pick){ PVCLOCK_ORIGIN_VVAR_VCLOCK, a, b, a };
-	}
-	found = dropin_mapping(text, n, piece, "[vvar]", &a, &b);
-	found2 = dropin_mapping(text, n, n ? n : 1, "[vvar]", &a2, &b2);
-	FUZZ_CHECK(found == found2 && (!found || (a == a2 && b == b2)),
-		   "[vvar] in pieces of %zu: %d %#lx-%#lx, whole: %d %#lx-%#lx", piece, found,
-		   (unsigned long)a, (unsigned long)b, found2, (unsigned long)a2, (unsigned long)b2);
-	if (found) {
-		FUZZ_CHECK(a < b, "[vvar] %#lx-%#lx", (unsigned long)a, (unsigned long)b);
-		if (b - a >= 2 * PAGE)
-			return (struct pick){ PVCLOCK_ORIGIN_VVAR, a, b, a + PAGE };
-	}
+	if (dropin_mapping_checked(text, n, piece, "[vvar]", &a, &b) && b - a >= 2 * PAGE)
+		return (struct pick){ PVCLOCK_ORIGIN_VVAR, a, b, a + PAGE };
 	return p;
 }
 

@@ -157,6 +157,8 @@ void simkernel_rewrite_records(struct simkernel *k, unsigned nr, int64_t delta_n
 		struct pvclock_record *r = simkernel_record(k, cpu);
 
 		version_next(r);
+		/* The fields are written only after the odd version is visible. */
+		__atomic_thread_fence(__ATOMIC_SEQ_CST);
 		r->system_time += (uint64_t)delta_ns;
 		r->flags = flags;
 		version_next(r);
