@@ -317,17 +317,14 @@ static inline int pvclock_read_migrate(const struct pvclock_source *src, struct 
 static inline int pvclock_read_rseq_mode(const struct pvclock_source *src,
 					 struct pvclock_time *t, enum pvclock_tsc_mode mode)
 {
-	volatile struct pvclock_rseq_area *rs;
+	volatile struct pvclock_rseq_area *rs = pvclock_rseq_current();
 	uint32_t budget, lo, hi, aux;
 	uint64_t cpu, rec, v1, v2, ms;
 	struct pvclock_fields f;
 
-	if (__builtin_expect(!src || !t, 0))
-		return PVCLOCK_EARG;
+	if (__builtin_expect(!src || !t || (int32_t)rs->cpu_id < 0, 0))
+		return !src || !t ? PVCLOCK_EARG : PVCLOCK_ENORSEQ;
 	budget = src->max_retries;
-	rs = pvclock_rseq_current();
-	if (__builtin_expect((int32_t)rs->cpu_id < 0, 0))
-		return PVCLOCK_ENORSEQ;
 	do {
 		if (__builtin_expect(budget-- == 0, 0))
 			return pvclock_source_status_stuck(src);
