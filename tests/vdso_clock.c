@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/syscall.h>
 #include <sys/time.h>
 #include <sys/timex.h>
@@ -585,6 +586,39 @@ Test(vdso_startup, a_child_forked_during_start_up_takes_it_over, .timeout = 60)
 	pvclock_vdso_test_reset();
 	cr_assert(WIFEXITED(status));
 	cr_expect_neq(WEXITSTATUS(status), 3, "the child did not take the start-up over");
+	cr_expect_eq(WEXITSTATUS(status), 0, "child status %d", WEXITSTATUS(status));
+}
+
+/*
+ * With /proc hidden (a tmpfs over it, in a mount namespace of its own), a
+ * fresh start-up still finds the time data, below the kernel's vDSO, and
+ * serves it: no /proc/self/maps needed.
+ */
+Test(vdso_startup, the_time_data_is_found_without_proc, .timeout = 60)
+{
+	pid_t pid;
+	int status;
+
+	need_served();
+	pid = fork();
+	cr_assert_neq(pid, -1);
+	if (pid == 0) {
+		if (unshare(CLONE_NEWNS) != 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0 ||
+		    mount("none", "/proc", "tmpfs", 0, NULL) != 0)
+			_exit(77);
+		if (access("/proc/self/maps", F_OK) == 0)
+			_exit(78);
+		pvclock_vdso_test_reset();
+		if (!pvclock_vdso_test_served())
+			_exit(3);
+		_exit(kernel_bracket(1000) != 0 ? 4 : 0);
+	}
+	cr_assert_eq(waitpid(pid, &status, 0), pid);
+	cr_assert(WIFEXITED(status));
+	if (WEXITSTATUS(status) == 77)
+		cr_skip_test("cannot hide /proc (needs CAP_SYS_ADMIN for a mount namespace)");
+	cr_assert_neq(WEXITSTATUS(status), 78, "/proc still visible under the tmpfs");
+	cr_expect_neq(WEXITSTATUS(status), 3, "without /proc the time data was not found");
 	cr_expect_eq(WEXITSTATUS(status), 0, "child status %d", WEXITSTATUS(status));
 }
 

@@ -80,6 +80,7 @@ void pvclock_vdso_fill_kernel(struct vdso_state *s)
 	const void *eh = (const void *)vproc_auxv(AT_SYSINFO_EHDR_);
 
 	if (eh && vproc_mapped(eh, 64)) {
+		s->kernel_vdso = eh;
 		s->k_gettime = (int (*)(long, struct vdso_kts *))kernel_sym(eh, "__vdso_clock_gettime");
 		s->k_gettimeofday = (int (*)(struct vdso_ktv *, void *))kernel_sym(eh, "__vdso_gettimeofday");
 		s->k_time = (long (*)(long *))kernel_sym(eh, "__vdso_time");
@@ -114,14 +115,58 @@ static char *const *libc_environment(void)
 #endif
 }
 
-/* The pvclock page: [vvar_vclock] (6.13+), else the second page of [vvar] (4.5 - 6.12). */
-static int open_pvclock(struct vdso_state *s)
+/*
+ * Where the kernel maps [vvar] and the pvclock page, in pages below its
+ * vDSO: from Linux 6.13 a 4-page [vvar], then [vvar_vclock] (2 pages, the
+ * pvclock page first); from 5.6 to 6.12 one 4-page [vvar] (time data,
+ * pvclock, Hyper-V, namespace).  A guess is probed and validated like any
+ * page, never trusted: a wrong one falls through to the next, and then to
+ * /proc/self/maps.
+ */
+static const struct {
+	uint8_t vvar, pvclock;
+} below_vdso[] = {
+	{ 6, 2 },
+	{ 4, 3 },
+};
+
+#define VVAR_PAGES 4u
+
+/* The time data, found below the vDSO or else through /proc/self/maps; the pvclock page's guess. */
+static int find_time_data(const struct vdso_state *s, struct kfind_result *found, uintptr_t *pvclock)
+{
+	uintptr_t vdso = (uintptr_t)s->kernel_vdso, a, b;
+
+	for (unsigned i = 0; vdso && i < sizeof(below_vdso) / sizeof(below_vdso[0]); i++) {
+		if (vdso < below_vdso[i].vvar * PAGE)
+			break;
+		a = vdso - below_vdso[i].vvar * PAGE;
+		if (kfind_time_data(a, a + VVAR_PAGES * PAGE, vproc_readable, found)) {
+			*pvclock = vdso - below_vdso[i].pvclock * PAGE;
+			return 1;
+		}
+	}
+	*pvclock = 0;
+	return vproc_mapping("[vvar]", &a, &b) && kfind_time_data(a, b, vproc_readable, found);
+}
+
+/*
+ * The pvclock page: at @guess when it holds vCPU 0's record, else
+ * [vvar_vclock] (6.13+), else the second page of [vvar] (4.5 - 6.12).
+ */
+static int open_pvclock(struct vdso_state *s, uintptr_t guess)
 {
 	const volatile unsigned char *page = 0;
 	uintptr_t a, b;
 	unsigned last = 0;
+	struct pvclock_record rec0;
 
-	if (vproc_mapping("[vvar_vclock]", &a, &b))
+	if (guess && vproc_readable((const void *)guess, PAGE) &&
+	    pvclock_record_snapshot((const volatile struct pvclock_record *)guess, VIEW_RECORD_TRIES,
+				    &rec0, 0, 0) == PVCLOCK_OK &&
+	    pvclock_record_valid(&rec0))
+		page = (const volatile unsigned char *)guess;
+	else if (vproc_mapping("[vvar_vclock]", &a, &b))
 		page = (const volatile unsigned char *)a;
 	else if (vproc_mapping("[vvar]", &a, &b) && b - a >= 2 * PAGE)
 		page = (const volatile unsigned char *)(a + PAGE);
@@ -183,15 +228,15 @@ static void open_time_data(struct vdso_state *s)
 {
 	struct kfind_result found;
 	bool rdtscp;
-	uintptr_t a, b;
+	uintptr_t pvclock;
 
-	if (!vproc_mapping("[vvar]", &a, &b) || !kfind_time_data(a, b, vproc_readable, &found))
+	if (!find_time_data(s, &found, &pvclock))
 		return;
 	rdtscp = pvclock_cpu_rdtscp();
 	if (found.mode == KDATA_MODE_TSC) {
 		s->counter = rdtscp ? VDSO_COUNTER_RDTSCP : VDSO_COUNTER_LFENCE;
 	} else if (found.mode == KDATA_MODE_PVCLOCK) {
-		if (!open_pvclock(s))
+		if (!open_pvclock(s, pvclock))
 			return;
 		s->src.tsc_mode = rdtscp ? PVCLOCK_TSC_RDTSCP : PVCLOCK_TSC_LFENCE;
 		if (s->request == VDSO_REQ_VCPU0)

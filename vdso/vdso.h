@@ -98,6 +98,7 @@ struct vdso_state {
 	uint32_t counter;                        /* enum vdso_counter */
 	uint32_t request;                        /* enum vdso_request */
 	struct pvclock_source src;               /* the pvclock page (kvm-clock counters) */
+	const void *kernel_vdso;                 /* the kernel's vDSO (AT_SYSINFO_EHDR), or NULL */
 	int *(*errno_location)(void);            /* libc's errno, when one is loaded */
 	int (*k_gettime)(long clk, struct vdso_kts *ts);   /* int, as the kernel's vDSO declares */
 	int (*k_gettimeofday)(struct vdso_ktv *tv, void *tz);
