@@ -33,8 +33,6 @@ static void setup_with(const struct simhost_config *cfg, int writer)
 
 	host = simhost_create(cfg);
 	cr_assert_not_null(host, "simhost_create");
-	if (writer)
-		cr_assert_eq(simhost_start(host), 0);
 	/*
 	 * Time data in kvm-clock mode whose counter starts 1 s before the host's
 	 * clock now, so that records lowered by a step back stay past it.
@@ -46,6 +44,13 @@ static void setup_with(const struct simhost_config *cfg, int writer)
 	/* Far from the real clocks, so a read that went to the kernel shows. */
 	sim.kd[0].base[CLOCK_MONOTONIC].sec = 1000000;
 	pvclock_vdso_test_use(sim.kd, NULL, simhost_slots(host), cfg->nr_vcpus, "auto");
+	/*
+	 * The writer starts after the first view is built: a record caught
+	 * mid-update then (the writer preempted) would be missing from that
+	 * view until the next rebuild, and reads would follow a slower record.
+	 */
+	if (writer)
+		cr_assert_eq(simhost_start(host), 0);
 }
 
 static void setup_host(unsigned nr)
