@@ -15,9 +15,6 @@
 #include "pvclock/syscall.h"
 #include "vdso.h"
 
-#define AT_PHDR_         3
-#define AT_BASE_         7
-#define AT_SYSINFO_EHDR_ 33
 #define PAGE             4096u
 
 static void *kernel_sym(const void *ehdr, const char *name)
@@ -41,44 +38,53 @@ struct loader_debug {
 
 extern const char __ehdr_start[] VDSO_HIDDEN;
 
-/*
- * @name as the dynamic linker binds it, for what libc keeps (errno, the
- * environment) while the object needs no libc: in the linker itself (musl,
- * where it is libc) or in the first object on its list that defines it
- * (glibc).
- */
-static void *loader_symbol(const char *name)
+/* The dynamic linker's ELF header; started as "ld.so ./prog", it is the program the kernel ran. */
+static uintptr_t loader_base(const struct vproc_aux *aux)
 {
-	uintptr_t base = vproc_auxv(AT_BASE_);
-	const struct loader_debug *dbg;
-	void *f;
+	return aux->base ? aux->base : aux->phdr & ~(uintptr_t)(PAGE - 1);
+}
 
-	/* Started as "ld.so ./prog", the loader is the program the kernel ran: headers first. */
-	if (!base)
-		base = vproc_auxv(AT_PHDR_) & ~(uintptr_t)(PAGE - 1);
+/*
+ * Each of @names as the dynamic linker binds it, in @found (NULL where
+ * none), for what libc keeps (errno, the environment) while the object
+ * needs no libc: in the linker itself (musl, where it is libc) or in the
+ * first object on its list that defines it (glibc).  One walk for all.
+ */
+static void loader_symbols(uintptr_t base, const char *const *names, void **found, unsigned n)
+{
+	const struct loader_debug *dbg;
+	unsigned left = n;
+
+	for (unsigned i = 0; i < n; i++)
+		found[i] = 0;
 	if (!base || !vproc_mapped((const void *)base, 64))
-		return 0;
-	if ((f = pvclock_elf_lookup((const void *)base, name, 0)))
-		return f;
-	dbg = pvclock_elf_lookup((const void *)base, "_r_debug", 0);
-	if (!dbg)
-		return 0;
-	for (const struct loaded_object *m = dbg->r_map; m; m = m->l_next) {
+		return;
+	for (unsigned i = 0; i < n; i++)
+		left -= !!(found[i] = pvclock_elf_lookup((const void *)base, names[i], 0));
+	dbg = left ? pvclock_elf_lookup((const void *)base, "_r_debug", 0) : 0;
+	for (const struct loaded_object *m = dbg ? dbg->r_map : 0; m && left; m = m->l_next) {
 		if (!m->l_addr || m->l_addr == (uintptr_t)__ehdr_start ||
 		    !vproc_mapped((const void *)m->l_addr, 64))
 			continue;
-		if ((f = pvclock_elf_lookup((const void *)m->l_addr, name, 0)))
-			return f;
+		for (unsigned i = 0; i < n; i++)
+			if (!found[i])
+				left -= !!(found[i] = pvclock_elf_lookup((const void *)m->l_addr, names[i], 0));
 	}
-	return 0;
 }
 #endif
 
-void pvclock_vdso_fill_kernel(struct vdso_state *s)
-{
-	/* One mincore: a process may have unmapped or moved its vDSO (checkpoint/restore). */
-	const void *eh = (const void *)vproc_auxv(AT_SYSINFO_EHDR_);
+#ifdef PVCLOCK_VDSO_LIBC
+extern char **environ;
+#endif
 
+char *const *pvclock_vdso_fill_kernel(struct vdso_state *s)
+{
+	struct vproc_aux aux;
+	const void *eh;
+
+	vproc_aux(&aux);
+	eh = (const void *)aux.sysinfo_ehdr;
+	/* One mincore: a process may have unmapped or moved its vDSO (checkpoint/restore). */
 	if (eh && vproc_mapped(eh, 64)) {
 		s->kernel_vdso = eh;
 		s->k_gettime = (int (*)(long, struct vdso_kts *))kernel_sym(eh, "__vdso_clock_gettime");
@@ -87,31 +93,33 @@ void pvclock_vdso_fill_kernel(struct vdso_state *s)
 		s->k_getres = (int (*)(long, struct vdso_kts *))kernel_sym(eh, "__vdso_clock_getres");
 		s->k_getcpu = (long (*)(unsigned *, unsigned *, void *))kernel_sym(eh, "__vdso_getcpu");
 	}
-	s->errno_location = pvclock_vdso_errno_location();
+#ifndef PVCLOCK_VDSO_LIBC
+	{
+		static const char *const names[] = { "__errno_location", "__environ" };
+		void *found[2];
+
+		loader_symbols(loader_base(&aux), names, found, 2);
+		s->errno_location = (int *(*)(void))found[0];
+		/* NULL before libc set it up: the caller reads /proc/self/environ instead. */
+		return found[1] ? *(char *const **)found[1] : 0;
+	}
+#else
+	return environ;
+#endif
 }
 
 int *(*pvclock_vdso_errno_location(void))(void)
 {
 #ifndef PVCLOCK_VDSO_LIBC
-	return (int *(*)(void))loader_symbol("__errno_location");
+	static const char *const name = "__errno_location";
+	struct vproc_aux aux;
+	void *found;
+
+	vproc_aux(&aux);
+	loader_symbols(loader_base(&aux), &name, &found, 1);
+	return (int *(*)(void))found;
 #else
 	return 0;
-#endif
-}
-
-#ifdef PVCLOCK_VDSO_LIBC
-extern char **environ;
-#endif
-
-/* libc's environment when it is set up (NULL before libc started, or not found). */
-static char *const *libc_environment(void)
-{
-#ifdef PVCLOCK_VDSO_LIBC
-	return environ;
-#else
-	char ***env = loader_symbol("__environ");
-
-	return env ? *env : 0;
 #endif
 }
 
@@ -151,30 +159,18 @@ static int find_time_data(const struct vdso_state *s, struct kfind_result *found
 }
 
 /*
- * The pvclock page: at @guess when it holds vCPU 0's record, else
- * [vvar_vclock] (6.13+), else the second page of [vvar] (4.5 - 6.12).
+ * The records at @page, when it can be read and holds vCPU 0's record: the
+ * source reads the slots up to the last valid one (a slot still mid-update
+ * after a few tries is not valid).
  */
-static int open_pvclock(struct vdso_state *s, uintptr_t guess)
+static int use_pvclock_page(struct vdso_state *s, const volatile unsigned char *page)
 {
-	const volatile unsigned char *page = 0;
-	uintptr_t a, b;
 	unsigned last = 0;
-	struct pvclock_record rec0;
 
-	if (guess && vproc_readable((const void *)guess, PAGE) &&
-	    pvclock_record_snapshot((const volatile struct pvclock_record *)guess, VIEW_RECORD_TRIES,
-				    &rec0, 0, 0) == PVCLOCK_OK &&
-	    pvclock_record_valid(&rec0))
-		page = (const volatile unsigned char *)guess;
-	else if (vproc_mapping("[vvar_vclock]", &a, &b))
-		page = (const volatile unsigned char *)a;
-	else if (vproc_mapping("[vvar]", &a, &b) && b - a >= 2 * PAGE)
-		page = (const volatile unsigned char *)(a + PAGE);
 	/* A page the kernel never enabled raises SIGBUS when touched. */
 	if (!page || !vproc_readable((const void *)page, PAGE))
 		return 0;
 	vdso_source_set(&s->src, page, PVCLOCK_PAGE_SLOTS, 0, PVCLOCK_ORIGIN_VVAR_VCLOCK);
-	/* A slot still mid-update after a few tries is not valid. */
 	for (unsigned k = 0; k < PVCLOCK_PAGE_SLOTS; k++) {
 		struct pvclock_record rec;
 
@@ -187,6 +183,22 @@ static int open_pvclock(struct vdso_state *s, uintptr_t guess)
 	}
 	s->src.nr_valid = last;
 	return 1;
+}
+
+/*
+ * The pvclock page: at @guess (0: none), else [vvar_vclock] (6.13+), else
+ * the second page of [vvar] (4.5 - 6.12).
+ */
+static int open_pvclock(struct vdso_state *s, uintptr_t guess)
+{
+	uintptr_t a, b;
+
+	if (use_pvclock_page(s, (const volatile unsigned char *)guess))
+		return 1;
+	if (vproc_mapping("[vvar_vclock]", &a, &b))
+		return use_pvclock_page(s, (const volatile unsigned char *)a);
+	return vproc_mapping("[vvar]", &a, &b) && b - a >= 2 * PAGE &&
+	       use_pvclock_page(s, (const volatile unsigned char *)(a + PAGE));
 }
 
 static long kernel_ns(long clk, int64_t *ns)
@@ -267,8 +279,7 @@ static void open_time_data(struct vdso_state *s)
 
 void pvclock_vdso_fill(struct vdso_state *s)
 {
-	pvclock_vdso_fill_kernel(s);
-	s->request = vproc_request(libc_environment());
+	s->request = vproc_request(pvclock_vdso_fill_kernel(s));
 	if (s->request != VDSO_REQ_OFF)
 		open_time_data(s);
 }

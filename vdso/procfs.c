@@ -17,32 +17,40 @@ static long read_some(long fd, void *buf, size_t len)
 
 #define PR_GET_AUXV_ 0x41555856
 
-uint64_t vproc_auxv(uint64_t type)
+#define AT_PHDR_         3
+#define AT_BASE_         7
+#define AT_SYSINFO_EHDR_ 33
+
+static void aux_take(struct vproc_aux *aux, uint64_t type, uint64_t value)
 {
-	uint64_t pair[2], value = 0, v[2 * 48];
+	if (type == AT_SYSINFO_EHDR_)
+		aux->sysinfo_ehdr = value;
+	else if (type == AT_BASE_)
+		aux->base = value;
+	else if (type == AT_PHDR_)
+		aux->phdr = value;
+}
+
+void vproc_aux(struct vproc_aux *aux)
+{
+	uint64_t pair[2], v[2 * 48];
 	long fd, n;
 
+	*aux = (struct vproc_aux){ 0 };
 	/* Linux 6.4 and later copy the vector out: no file, no descriptor. */
 	n = pvclock_syscall5(PVCLOCK_SYS_prctl, PR_GET_AUXV_, (long)v, sizeof(v), 0, 0);
-	if (n > 0) {
-		for (size_t i = 0; i + 1 < sizeof(v) / 8 && 8 * i < (size_t)n && v[i]; i += 2)
-			if (v[i] == type)
-				return v[i + 1];
-		if ((size_t)n <= sizeof(v))
-			return 0;
+	if (n > 0 && (size_t)n <= sizeof(v)) {
+		for (size_t i = 0; i + 1 < (size_t)n / 8 && v[i]; i += 2)
+			aux_take(aux, v[i], v[i + 1]);
+		return;
 	}
 	fd = open_ro("/proc/self/auxv");
 	if (fd < 0)
-		return 0;
+		return;
 	/* Entries are 16 bytes; a short read can only end the vector. */
-	while (read_some(fd, pair, sizeof(pair)) == (long)sizeof(pair) && pair[0] != 0) {
-		if (pair[0] == type) {
-			value = pair[1];
-			break;
-		}
-	}
+	while (read_some(fd, pair, sizeof(pair)) == (long)sizeof(pair) && pair[0] != 0)
+		aux_take(aux, pair[0], pair[1]);
 	pvclock_syscall3(PVCLOCK_SYS_close, fd, 0, 0);
-	return value;
 }
 
 void vproc_env_init(struct vproc_env *st)

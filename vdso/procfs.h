@@ -12,8 +12,15 @@
 
 #include "vdso.h"
 
-/* vproc_auxv - the value of auxiliary vector entry @type, 0 when absent. */
-uint64_t vproc_auxv(uint64_t type) VDSO_HIDDEN;
+/* What start-up takes from the auxiliary vector; 0 for what is absent. */
+struct vproc_aux {
+	uint64_t sysinfo_ehdr;   /* AT_SYSINFO_EHDR: the kernel's vDSO */
+	uint64_t base;           /* AT_BASE: the dynamic linker; 0 when the kernel ran it as the program */
+	uint64_t phdr;           /* AT_PHDR: the program's headers */
+};
+
+/* vproc_aux - fill @aux from the auxiliary vector, read once. */
+void vproc_aux(struct vproc_aux *aux) VDSO_HIDDEN;
 
 /*
  * vproc_request - PVCLOCK_VDSO from the environment @env (libc's, at

@@ -174,8 +174,11 @@ void pvclock_vdso_fill(struct vdso_state *s) VDSO_HIDDEN;
  */
 int *(*pvclock_vdso_errno_location(void))(void) VDSO_HIDDEN;
 
-/* pvclock_vdso_fill_kernel - only the kernel vDSO entry points and libc's errno. */
-void pvclock_vdso_fill_kernel(struct vdso_state *s) VDSO_HIDDEN;
+/*
+ * pvclock_vdso_fill_kernel - only the kernel vDSO entry points and libc's
+ * errno; returns libc's environment, NULL where it is not set up.
+ */
+char *const *pvclock_vdso_fill_kernel(struct vdso_state *s) VDSO_HIDDEN;
 
 /*
  * pvclock_vdso_served - CLOCK_@clk (one of the served ids) from the time data;
