@@ -49,24 +49,6 @@ static void open_host(struct pvclock_source *src, struct simhost *h, unsigned nr
 		     PVCLOCK_OK);
 }
 
-static int read_proto(const struct pvclock_source *src, enum pvclock_protocol proto,
-		      enum pvclock_getcpu_method gm, enum pvclock_tsc_mode mode,
-		      struct pvclock_time *t)
-{
-	switch (proto) {
-	case PVCLOCK_PROTO_VCPU0:
-		return pvclock_read_vcpu0_mode(src, t, mode);
-	case PVCLOCK_PROTO_PERCPU:
-		return pvclock_read_percpu_with(src, t, gm, mode);
-	case PVCLOCK_PROTO_MIGRATE:
-		return pvclock_read_migrate_with(src, t, gm, mode);
-	case PVCLOCK_PROTO_RSEQ:
-		return pvclock_read_rseq_mode(src, t, mode);
-	default:
-		return PVCLOCK_EARG;
-	}
-}
-
 /*
  * On every usable CPU (at most 8), pinned: the read names that CPU (vCPU 0
  * for vcpu0), lies in [H(before), H(after)] for that vCPU and is exactly H
@@ -85,7 +67,7 @@ static void check_exact(struct simhost *h, const struct pvclock_source *src,
 		for (int k = 0; k < 200; k++) {
 			struct pvclock_time t = { 0 };
 			uint64_t before = pvclock_rdtsc_lfence(), after;
-			int rc = read_proto(src, proto, gm, mode, &t);
+			int rc = pvclock_read_with(src, proto, gm, mode, &t);
 			unsigned want = proto == PVCLOCK_PROTO_VCPU0 ? 0 : (unsigned)cpu;
 
 			after = pvclock_rdtsc_lfence();
@@ -153,24 +135,24 @@ static void check_errors(enum pvclock_protocol proto, enum pvclock_getcpu_method
 	cr_assert_eq(pvclock_source_open_memory(&src, simhost_slots(h), 64, cpu + 1,
 						PVCLOCK_MEM_MIGRATE_COUNT), PVCLOCK_OK);
 	cr_assert_eq(test_pin_self(cpu), 0);
-	cr_assert_eq(read_proto(&src, proto, gm, PVCLOCK_TSC_LFENCE, &t), PVCLOCK_OK);
+	cr_assert_eq(pvclock_read_with(&src, proto, gm, PVCLOCK_TSC_LFENCE, &t), PVCLOCK_OK);
 
 	/* Stuck odd: ESTUCK after max_retries attempts, in bounded time. */
 	simhost_stick_odd(h, cpu, 1);
 	pvclock_source_set_max_retries(&src, 1000);
 	t0 = test_now_ns();
-	rc = read_proto(&src, proto, gm, PVCLOCK_TSC_LFENCE, &t);
+	rc = pvclock_read_with(&src, proto, gm, PVCLOCK_TSC_LFENCE, &t);
 	cr_expect_eq(rc, PVCLOCK_ESTUCK, "%s: %s", pvclock_protocol_name(proto), pvclock_strerror(rc));
 	cr_expect_lt(test_now_ns() - t0, 5000000000ull, "gave up in bounded time");
 	/* The default bound, too, ends (in about a millisecond on this kind of machine). */
 	pvclock_source_set_max_retries(&src, 0);
-	cr_expect_eq(read_proto(&src, proto, gm, PVCLOCK_TSC_LFENCE, &t), PVCLOCK_ESTUCK);
+	cr_expect_eq(pvclock_read_with(&src, proto, gm, PVCLOCK_TSC_LFENCE, &t), PVCLOCK_ESTUCK);
 	simhost_stick_odd(h, cpu, 0);
-	cr_expect_eq(read_proto(&src, proto, gm, PVCLOCK_TSC_LFENCE, &t), PVCLOCK_OK);
+	cr_expect_eq(pvclock_read_with(&src, proto, gm, PVCLOCK_TSC_LFENCE, &t), PVCLOCK_OK);
 
 	/* Never initialised (mul 0). */
 	simhost_uninit(h, cpu);
-	rc = read_proto(&src, proto, gm, PVCLOCK_TSC_LFENCE, &t);
+	rc = pvclock_read_with(&src, proto, gm, PVCLOCK_TSC_LFENCE, &t);
 	if (proto == PVCLOCK_PROTO_VCPU0)
 		cr_expect_eq(rc, PVCLOCK_EUNSTABLE, "flags are 0 too");
 	else
@@ -216,7 +198,7 @@ static void check_no_slot(enum pvclock_protocol proto, enum pvclock_getcpu_metho
 	cr_assert_eq(pvclock_source_open_memory(&src, simhost_slots(h), 64, cpu,
 						PVCLOCK_MEM_MIGRATE_COUNT), PVCLOCK_OK);
 	cr_assert_eq(test_pin_self(cpu), 0);
-	rc = read_proto(&src, proto, gm, PVCLOCK_TSC_LFENCE, &t);
+	rc = pvclock_read_with(&src, proto, gm, PVCLOCK_TSC_LFENCE, &t);
 	cr_expect_eq(rc, PVCLOCK_ECPU, "%s on CPU %d with %d slots: %s", pvclock_protocol_name(proto),
 		     cpu, cpu, pvclock_strerror(rc));
 	test_unpin_self();
@@ -368,7 +350,7 @@ static int trapped_read(enum pvclock_protocol proto, const struct pvclock_source
 
 	trap_calls = 0;
 	trap_migrate_at = 2;
-	rc = read_proto(src, proto, PVCLOCK_GETCPU_SYSCALL, PVCLOCK_TSC_LFENCE, &t);
+	rc = pvclock_read_with(src, proto, PVCLOCK_GETCPU_SYSCALL, PVCLOCK_TSC_LFENCE, &t);
 	if (rc != PVCLOCK_OK || t.cpu != (unsigned)trap_home)
 		return 100;
 	return trap_calls;

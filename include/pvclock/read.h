@@ -355,22 +355,37 @@ static inline int pvclock_read_rseq(const struct pvclock_source *src, struct pvc
 	return pvclock_read_rseq_mode(src, t, (enum pvclock_tsc_mode)src->tsc_mode);
 }
 
-/* pvclock_read - read by @proto; see the protocol's own function. */
-static inline int pvclock_read(const struct pvclock_source *src, enum pvclock_protocol proto,
-			       struct pvclock_time *t)
+/*
+ * pvclock_read_with - read by @proto, the TSC taken as @mode says and, for
+ * the per-vCPU protocols, the CPU found by @gm (both resolved, not AUTO);
+ * see the protocol's own function.  PVCLOCK_EARG for an unknown protocol.
+ */
+static inline int pvclock_read_with(const struct pvclock_source *src, enum pvclock_protocol proto,
+				    enum pvclock_getcpu_method gm, enum pvclock_tsc_mode mode,
+				    struct pvclock_time *t)
 {
 	switch (proto) {
 	case PVCLOCK_PROTO_VCPU0:
-		return pvclock_read_vcpu0(src, t);
+		return pvclock_read_vcpu0_mode(src, t, mode);
 	case PVCLOCK_PROTO_PERCPU:
-		return pvclock_read_percpu(src, t);
+		return pvclock_read_percpu_with(src, t, gm, mode);
 	case PVCLOCK_PROTO_MIGRATE:
-		return pvclock_read_migrate(src, t);
+		return pvclock_read_migrate_with(src, t, gm, mode);
 	case PVCLOCK_PROTO_RSEQ:
-		return pvclock_read_rseq(src, t);
+		return pvclock_read_rseq_mode(src, t, mode);
 	default:
 		return PVCLOCK_EARG;
 	}
+}
+
+/* pvclock_read - read by @proto with the source's own getcpu method and TSC mode. */
+static inline int pvclock_read(const struct pvclock_source *src, enum pvclock_protocol proto,
+			       struct pvclock_time *t)
+{
+	if (__builtin_expect(!src, 0))
+		return PVCLOCK_EARG;
+	return pvclock_read_with(src, proto, (enum pvclock_getcpu_method)src->getcpu,
+				 (enum pvclock_tsc_mode)src->tsc_mode, t);
 }
 
 /* pvclock_protocol_name - "vcpu0", "percpu", "migrate", "rseq"; "?" otherwise. */

@@ -36,8 +36,6 @@
 
 #define MAX_SLOTS 4u
 
-enum proto { P_VCPU0, P_PERCPU, P_MIGRATE, P_RSEQ, P_NR };
-
 static int cpus[CPU_SETSIZE], nr_cpus, pinned = -1;
 static enum pvclock_tsc_mode tsc_modes[4];
 static unsigned nr_tsc_modes;
@@ -99,53 +97,35 @@ static uint64_t reference_ns(const struct pvclock_record *r, uint64_t tsc)
 	return r->system_time + hi + (lo >> 32);
 }
 
-static int call(enum proto p, const struct pvclock_source *src, struct pvclock_time *t,
-		enum pvclock_tsc_mode mode, enum pvclock_getcpu_method gm)
-{
-	switch (p) {
-	case P_VCPU0:
-		return pvclock_read_vcpu0_mode(src, t, mode);
-	case P_PERCPU:
-		return pvclock_read_percpu_with(src, t, gm, mode);
-	case P_MIGRATE:
-		return pvclock_read_migrate_with(src, t, gm, mode);
-	default:
-		return pvclock_read_rseq_mode(src, t, mode);
-	}
-}
-
-/* Which of the statuses a read of @p may answer with these records, as bits of -status. */
-static unsigned errors_expected(enum proto p, const struct pvclock_record *r, int cpu, unsigned nr)
+static unsigned errors_expected(enum pvclock_protocol p, const struct pvclock_record *r, int cpu, unsigned nr)
 {
 	unsigned e = 0;
 
-	if (p == P_RSEQ && !have_rseq)
+	if (p == PVCLOCK_PROTO_RSEQ && !have_rseq)
 		return 1u << -PVCLOCK_ENORSEQ;
-	if (p != P_VCPU0 && (unsigned)cpu >= nr)
+	if (p != PVCLOCK_PROTO_VCPU0 && (unsigned)cpu >= nr)
 		return 1u << -PVCLOCK_ECPU;
 	if (r->version & 1)
 		e |= 1u << -PVCLOCK_ESTUCK;
-	if (p == P_VCPU0 && !(r->flags & PVCLOCK_TSC_STABLE))
+	if (p == PVCLOCK_PROTO_VCPU0 && !(r->flags & PVCLOCK_TSC_STABLE))
 		e |= 1u << -PVCLOCK_EUNSTABLE;
 	if (r->tsc_to_system_mul == 0)
 		e |= 1u << -PVCLOCK_EINVALID;
 	return e;
 }
 
-static const char *proto_name[P_NR] = { "vcpu0", "percpu", "migrate", "rseq" };
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const size_t strides[] = { 32, 36, 40, 64, 128 };
 	struct fuzz_input in = { data, size };
-	enum proto p = (enum proto)(fuzz_u8(&in) % P_NR);
+	enum pvclock_protocol p = (enum pvclock_protocol)(fuzz_u8(&in) % PVCLOCK_PROTO_NR);
 	enum pvclock_tsc_mode mode = tsc_modes[fuzz_u8(&in) % nr_tsc_modes];
 	enum pvclock_getcpu_method gm = methods[nr_methods ? fuzz_u8(&in) % nr_methods : 0];
 	unsigned nr = fuzz_u8(&in) % MAX_SLOTS + 1;
 	size_t stride = strides[fuzz_u8(&in) % (sizeof(strides) / sizeof(strides[0]))];
 	uint32_t retries = fuzz_u8(&in) % 8 + 1;
 	int cpu = cpus[fuzz_u8(&in) % nr_cpus];
-	unsigned flags = p == P_MIGRATE ? PVCLOCK_MEM_MIGRATE_COUNT : 0;
+	unsigned flags = p == PVCLOCK_PROTO_MIGRATE ? PVCLOCK_MEM_MIGRATE_COUNT : 0;
 	struct pvclock_record rec[MAX_SLOTS];
 	uint32_t count[MAX_SLOTS];
 	struct pvclock_source src;
@@ -156,7 +136,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	uint64_t before, after;
 	int rc, want_cpu;
 
-	if ((p == P_PERCPU || p == P_MIGRATE) && nr_methods == 0)
+	if ((p == PVCLOCK_PROTO_PERCPU || p == PVCLOCK_PROTO_MIGRATE) && nr_methods == 0)
 		return 0;
 	for (unsigned k = 0; k < nr; k++) {
 		fuzz_take(&in, &rec[k], sizeof(rec[k]));
@@ -206,33 +186,33 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		   "snapshot past the last slot");
 
 	pin(cpu);
-	want_cpu = p == P_VCPU0 ? 0 : cpu;
+	want_cpu = p == PVCLOCK_PROTO_VCPU0 ? 0 : cpu;
 	r = (unsigned)want_cpu < nr ? &rec[want_cpu] : NULL;
 	errors = r ? errors_expected(p, r, cpu, nr) : errors_expected(p, rec, cpu, nr);
 	memset(&t, 0x5a, sizeof(t));
 	untouched = t;
 	before = pvclock_rdtsc_lfence();
 	__asm__ __volatile__("lfence" ::: "memory");
-	rc = call(p, &src, &t, mode, gm);
+	rc = pvclock_read_with(&src, p, gm, mode, &t);
 	after = pvclock_rdtsc_lfence();
 
 	if (rc != PVCLOCK_OK) {
 		FUZZ_CHECK(rc < 0 && rc > -32 && (errors >> -rc & 1),
-			   "%s on cpu %d of %u slots: status %d, expected one of %#x", proto_name[p], cpu,
+			   "%s on cpu %d of %u slots: status %d, expected one of %#x", pvclock_protocol_name(p), cpu,
 			   nr, rc, errors);
 		FUZZ_CHECK(memcmp(&t, &untouched, sizeof(t)) == 0, "%s: status %d wrote the reading",
-			   proto_name[p], rc);
+			   pvclock_protocol_name(p), rc);
 	} else {
 		FUZZ_CHECK(errors == 0, "%s on cpu %d of %u slots: OK, expected one of %#x",
-			   proto_name[p], cpu, nr, errors);
-		FUZZ_CHECK(t.cpu == (uint32_t)want_cpu, "%s: cpu %u, expected %d", proto_name[p], t.cpu,
+			   pvclock_protocol_name(p), cpu, nr, errors);
+		FUZZ_CHECK(t.cpu == (uint32_t)want_cpu, "%s: cpu %u, expected %d", pvclock_protocol_name(p), t.cpu,
 			   want_cpu);
-		FUZZ_CHECK(t.flags == r->flags, "%s: flags %#x, record %#x", proto_name[p], t.flags,
+		FUZZ_CHECK(t.flags == r->flags, "%s: flags %#x, record %#x", pvclock_protocol_name(p), t.flags,
 			   r->flags);
 		FUZZ_CHECK(t.tsc >= before && t.tsc <= after, "%s: tsc %llu outside [%llu, %llu]",
-			   proto_name[p], (unsigned long long)t.tsc, (unsigned long long)before,
+			   pvclock_protocol_name(p), (unsigned long long)t.tsc, (unsigned long long)before,
 			   (unsigned long long)after);
-		FUZZ_CHECK(t.ns == reference_ns(r, t.tsc), "%s: ns %llu, reference %llu", proto_name[p],
+		FUZZ_CHECK(t.ns == reference_ns(r, t.tsc), "%s: ns %llu, reference %llu", pvclock_protocol_name(p),
 			   (unsigned long long)t.ns, (unsigned long long)reference_ns(r, t.tsc));
 	}
 	free(buf);
