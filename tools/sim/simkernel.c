@@ -66,10 +66,11 @@ struct pvclock_record *simkernel_record(struct simkernel *k, unsigned cpu)
 	return (struct pvclock_record *)record_of(k, cpu);
 }
 
-void simkernel_init(struct simkernel *k, unsigned nr, uint8_t flags, uint64_t skew_ns)
+/* simkernel_init() with the TSC rate @per_ms already measured. */
+static void init_at_rate(struct simkernel *k, unsigned nr, uint8_t flags, uint64_t skew_ns,
+			 uint64_t per_ms)
 {
-	uint64_t per_ms = simkernel_tsc_per_ms(), t0 = pvclock_rdtsc_lfence();
-	uint64_t last = 10000000000ull;
+	uint64_t t0 = pvclock_rdtsc_lfence(), last = 10000000000ull;
 	uint32_t mul = (uint32_t)((1000000ull << 32) / per_ms);
 
 	memset(k, 0, sizeof(*k));
@@ -102,11 +103,16 @@ void simkernel_init(struct simkernel *k, unsigned nr, uint8_t flags, uint64_t sk
 	k->kd[KDATA_RAW].base[CLOCK_MONOTONIC_RAW] = (struct kdata_stamp){ 997, 0 };
 }
 
+void simkernel_init(struct simkernel *k, unsigned nr, uint8_t flags, uint64_t skew_ns)
+{
+	init_at_rate(k, nr, flags, skew_ns, simkernel_tsc_per_ms());
+}
+
 void simkernel_init_tsc(struct simkernel *k)
 {
 	uint64_t per_ms = simkernel_tsc_per_ms();
 
-	simkernel_init(k, 1, PVCLOCK_TSC_STABLE, 0);
+	init_at_rate(k, 1, PVCLOCK_TSC_STABLE, 0, per_ms);
 	for (int b = 0; b < 2; b++) {
 		struct kdata_clock *c = &k->kd[b];
 
