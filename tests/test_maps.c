@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 
 #include "helpers.h"
@@ -382,14 +383,30 @@ Test(maps_faults, read_fails)
 	check_failing(SYS_read, EIO, PVCLOCK_EMAPS, PVCLOCK_EMAPS, PVCLOCK_OK, "read");
 }
 
-Test(maps_faults, pipe_fails)
+Test(maps_faults, futex_refused)
 {
 	struct pvclock_maps_hit hit;
 
 	if (pvclock_maps_find_self(&hit) != PVCLOCK_OK)
 		cr_skip_test("no pvclock page here: the page probe is not reached");
-	/* Without a pipe nothing can be proven readable: a status of its own, never a risked fault. */
-	check_failing(SYS_pipe2, EMFILE, PVCLOCK_OK, PVCLOCK_EPROBE, PVCLOCK_EPROBE, "pipe2");
+	/* Without the probe nothing can be proven readable: a status of its own, never a risked fault. */
+	check_failing(SYS_futex, EPERM, PVCLOCK_OK, PVCLOCK_EPROBE, PVCLOCK_EPROBE, "futex");
+}
+
+Test(probe, needs_no_descriptor)
+{
+	static char data[64];
+	struct rlimit old, none;
+
+	/* With no descriptor to spare, readable memory still proves readable. */
+	cr_assert_eq(getrlimit(RLIMIT_NOFILE, &old), 0);
+	none = (struct rlimit){ 0, old.rlim_max };
+	cr_assert_eq(setrlimit(RLIMIT_NOFILE, &none), 0);
+	int r = pvclock_probe_readable(data, sizeof(data));
+	int u = pvclock_probe_readable((const void *)4096, 16);
+	cr_assert_eq(setrlimit(RLIMIT_NOFILE, &old), 0);
+	cr_expect_eq(r, PVCLOCK_OK);
+	cr_expect_eq(u, PVCLOCK_ENOPAGE);
 }
 
 Test(kernel_maps, odd_second_slot_keeps_64_byte_stride)

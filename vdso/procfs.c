@@ -38,7 +38,7 @@ void vproc_aux(struct vproc_aux *aux)
 
 	*aux = (struct vproc_aux){ 0 };
 	/* Linux 6.4 and later copy the vector out: no file, no descriptor. */
-	n = pvclock_syscall5(PVCLOCK_SYS_prctl, PR_GET_AUXV_, (long)v, sizeof(v), 0, 0);
+	n = pvclock_syscall6(PVCLOCK_SYS_prctl, PR_GET_AUXV_, (long)v, sizeof(v), 0, 0, 0);
 	if (n > 0 && (size_t)n <= sizeof(v)) {
 		for (size_t i = 0; i + 1 < (size_t)n / 8 && v[i]; i += 2)
 			aux_take(aux, v[i], v[i + 1]);

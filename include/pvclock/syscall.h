@@ -19,17 +19,19 @@
 #define PVCLOCK_SYS_gettimeofday   96
 #define PVCLOCK_SYS_prctl          157
 #define PVCLOCK_SYS_time           201
+#define PVCLOCK_SYS_futex          202
 #define PVCLOCK_SYS_clock_gettime  228
 #define PVCLOCK_SYS_clock_getres   229
 #define PVCLOCK_SYS_getcpu         309
-#define PVCLOCK_SYS_pipe2          293
 
 #define PVCLOCK_SYS_O_RDONLY   0
-#define PVCLOCK_SYS_O_NONBLOCK 04000
 #define PVCLOCK_SYS_O_CLOEXEC  02000000
 #define PVCLOCK_SYS_EINTR      4
+#define PVCLOCK_SYS_EAGAIN     11
 #define PVCLOCK_SYS_EFAULT     14
 #define PVCLOCK_SYS_EINVAL     22
+
+#define PVCLOCK_SYS_FUTEX_CMP_REQUEUE_PRIVATE (4 | 128)
 
 static inline long pvclock_syscall3(long nr, long a, long b, long c)
 {
@@ -42,16 +44,17 @@ static inline long pvclock_syscall3(long nr, long a, long b, long c)
 	return ret;
 }
 
-static inline long pvclock_syscall5(long nr, long a, long b, long c, long d, long e)
+static inline long pvclock_syscall6(long nr, long a, long b, long c, long d, long e, long f)
 {
 	/* Register variables hold their register only as operands of the asm right after. */
 	register long r10 __asm__("r10") = d;
 	register long r8 __asm__("r8") = e;
+	register long r9 __asm__("r9") = f;
 	long ret;
 
 	__asm__ __volatile__("syscall"
 			     : "=a"(ret)
-			     : "0"(nr), "D"(a), "S"(b), "d"(c), "r"(r10), "r"(r8)
+			     : "0"(nr), "D"(a), "S"(b), "d"(c), "r"(r10), "r"(r8), "r"(r9)
 			     : "rcx", "r11", "memory");
 	return ret;
 }
