@@ -6,9 +6,11 @@
 #define PVCLOCK_H
 
 #include "pvclock/abi.h"
+#include "pvclock/clock.h"
 #include "pvclock/cpu.h"
 #include "pvclock/error.h"
 #include "pvclock/getcpu.h"
+#include "pvclock/kdata.h"
 #include "pvclock/maps.h"
 #include "pvclock/math.h"
 #include "pvclock/read.h"

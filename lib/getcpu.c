@@ -5,7 +5,7 @@
 #include "pvclock/getcpu.h"
 #include "pvclock/vdso_sym.h"
 
-long (*pvclock_vdso_getcpu_fn)(unsigned *cpu, unsigned *node, void *cache);
+long (*pvclock_clock_getcpu_fn)(unsigned *cpu, unsigned *node, void *cache);
 
 static const char *const names[PVCLOCK_GETCPU_NR_METHODS] = {
 	[PVCLOCK_GETCPU_AUTO] = "auto",     [PVCLOCK_GETCPU_RDPID] = "rdpid",
@@ -52,9 +52,9 @@ int pvclock_getcpu_probe(enum pvclock_getcpu_method method, const char **why)
 			reason = "CPU has no RDTSCP (CPUID.80000001:EDX[27])";
 		break;
 	case PVCLOCK_GETCPU_VDSO:
-		if (!pvclock_vdso_getcpu_fn)
-			pvclock_vdso_getcpu_fn = pvclock_kernel_vdso_sym("__vdso_getcpu");
-		if (!pvclock_vdso_getcpu_fn)
+		if (!pvclock_clock_getcpu_fn)
+			pvclock_clock_getcpu_fn = pvclock_kernel_vdso_sym("__vdso_getcpu");
+		if (!pvclock_clock_getcpu_fn)
 			reason = "kernel vDSO has no __vdso_getcpu";
 		break;
 	case PVCLOCK_GETCPU_RSEQ:

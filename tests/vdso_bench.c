@@ -133,7 +133,7 @@ int main(int argc, char **argv)
 	/* As many records as CPUs, then 16 (a 16-vCPU guest's page) when that is more. */
 	for (unsigned nr = (unsigned)ncpu;; nr = 16) {
 		simkernel_init(&sim, nr, 0, 20000);
-		pvclock_vdso_test_use(sim.kd, NULL, sim.slots, nr, "auto");
+		pvclock_clock_test_use(sim.kd, NULL, sim.slots, nr, "auto");
 		printf("simulated kvm-clock, %u per-vCPU records without TSC_STABLE (20 us apart):\n", nr);
 		for (unsigned threads = 1;; threads = (unsigned)ncpu) {
 			double o = 1e9, s = 1e9;

@@ -24,8 +24,9 @@
 #include <unistd.h>
 
 #include "pvclock/vdso_sym.h"
+#include "clock_state.h"
+#include "pvmap_shared.h"
 #include "testhook.h"
-#include "vdso.h"
 #include "vdso_util.h"
 
 int __vdso_clock_gettime(long clk, struct timespec *ts);
@@ -58,7 +59,7 @@ static gettime_fn kernel_vdso_gettime(void)
 
 static void need_served(void)
 {
-	if (!pvclock_vdso_test_served())
+	if (!pvclock_clock_test_served())
 		cr_skip_test("the kernel's time data is not served here (layout other than Linux "
 			     "6.15+, a clocksource without vDSO support, or PVCLOCK_VDSO=off): "
 			     "every clock is delegated");
@@ -105,7 +106,7 @@ Test(vdso_kernel, bracket_1e6_per_served_clock, .timeout = 300)
 /* The kernel's current multiplier for the high-resolution clocks, from the data the drop-in reads. */
 static uint32_t kernel_mult(void)
 {
-	const struct vdso_state *s = &pvclock_vdso_state;
+	const struct clock_state *s = &pvclock_clock_state;
 
 	return kdata_fields(kdata_block(s->kd, &s->lay, KDATA_HRES), &s->lay)->mult;
 }
@@ -193,17 +194,17 @@ Test(vdso_kernel, kvmclock_reads_use_the_fused_map)
 	struct timespec ts;
 
 	need_served();
-	if (pvclock_vdso_state.kmode != KDATA_MODE_PVCLOCK)
+	if (pvclock_clock_state.kmode != KDATA_MODE_PVCLOCK)
 		cr_skip_test("the kernel's clocksource is not kvm-clock here (clock mode %d)",
-			     pvclock_vdso_state.kmode);
-	if (!pvclock_vdso_pv_fast.kd)
+			     pvclock_clock_state.kmode);
+	if (pvclock_clock_reader != CLOCK_READER_PV_MAP)
 		cr_skip_test("the map does not apply (per-vCPU forced, no RDTSCP, or a time namespace)");
-	r = pvclock_vdso_pv_fast.rec;
+	r = (const volatile struct pvclock_record *)pvclock_clock_state.src.slots;
 	if (!(r->flags & PVCLOCK_TSC_STABLE))
 		cr_skip_test("vCPU 0's record is not TSC_STABLE: the per-vCPU path serves");
 	for (int i = 0; i < 3; i++)
 		cr_assert_eq(__vdso_clock_gettime(CLOCK_MONOTONIC, &ts), 0);
-	cr_expect_neq(pvclock_vdso_pvmap.span, 0, "no map for the running kernel's kvm-clock parameters");
+	cr_expect_neq(pvclock_clock_pvmap.span, 0, "no map for the running kernel's kvm-clock parameters");
 }
 
 Test(vdso_kernel, delegated_clocks_match_kernel)
@@ -393,7 +394,7 @@ Test(vdso_signal, start_up_inside_a_signal_handler)
 	struct sigaction sa = { .sa_handler = on_usr1 };
 	int64_t before, after;
 
-	pvclock_vdso_test_reset();
+	pvclock_clock_test_reset();
 	sigemptyset(&sa.sa_mask);
 	cr_assert_eq(sigaction(SIGUSR1, &sa, NULL), 0);
 	before = sys_ns(CLOCK_MONOTONIC);
@@ -419,7 +420,7 @@ Test(vdso_start, concurrent_first_calls)
 	struct timespec ts[4];
 	int64_t before, after;
 
-	pvclock_vdso_test_reset();
+	pvclock_clock_test_reset();
 	before = sys_ns(CLOCK_REALTIME);
 	for (int i = 0; i < 4; i++)
 		cr_assert_eq(pthread_create(&t[i], NULL, racer, &ts[i]), 0);
@@ -487,8 +488,8 @@ Test(vdso_fallback, no_page_delegates_everything)
 {
 	struct timespec ts;
 
-	pvclock_vdso_test_use(NULL, NULL, NULL, 0, "auto");
-	cr_expect_eq(pvclock_vdso_test_served(), 0);
+	pvclock_clock_test_use(NULL, NULL, NULL, 0, "auto");
+	cr_expect_eq(pvclock_clock_test_served(), 0);
 	for (unsigned i = 0; i < NR_SERVED; i++) {
 		int64_t a = sys_ns(served_clocks[i]), c;
 
@@ -506,7 +507,7 @@ Test(vdso_fallback, env_off_child)
 
 	if (!v || strcmp(v, "off") != 0)
 		cr_skip_test("runs only inside env_off (PVCLOCK_VDSO=off)");
-	cr_expect_eq(pvclock_vdso_test_served(), 0, "PVCLOCK_VDSO=off must delegate every clock");
+	cr_expect_eq(pvclock_clock_test_served(), 0, "PVCLOCK_VDSO=off must delegate every clock");
 }
 
 Test(vdso_fallback, env_off)
@@ -562,24 +563,24 @@ Test(vdso_startup, a_child_forked_during_start_up_takes_it_over, .timeout = 60)
 	int status;
 
 	need_served();
-	pvclock_vdso_test_reset();
+	pvclock_clock_test_reset();
 	/* This process is in the middle of a start-up, its filler somewhere else. */
-	__atomic_store_n(&pvclock_vdso_phase, vdso_phase_starting(), __ATOMIC_SEQ_CST);
+	__atomic_store_n(&pvclock_clock_phase, clock_phase_starting(), __ATOMIC_SEQ_CST);
 	pid = fork();
 	cr_assert_neq(pid, -1);
 	if (pid == 0) {
 		/* The first call takes the start-up over. */
 		if (kernel_bracket(1) != 0)
 			_exit(2);
-		if (__atomic_load_n(&pvclock_vdso_phase, __ATOMIC_ACQUIRE) != VDSO_READY)
+		if (__atomic_load_n(&pvclock_clock_phase, __ATOMIC_ACQUIRE) != CLOCK_READY)
 			_exit(3);
 		_exit(kernel_bracket(1000) != 0 ? 4 : 0);
 	}
 	cr_assert_eq(__vdso_clock_gettime(CLOCK_MONOTONIC, &ts), 0);
-	cr_expect_eq(__atomic_load_n(&pvclock_vdso_phase, __ATOMIC_ACQUIRE), vdso_phase_starting(),
+	cr_expect_eq(__atomic_load_n(&pvclock_clock_phase, __ATOMIC_ACQUIRE), clock_phase_starting(),
 		     "the parent's own start-up was taken from it");
 	cr_assert_eq(waitpid(pid, &status, 0), pid);
-	pvclock_vdso_test_reset();
+	pvclock_clock_test_reset();
 	cr_assert(WIFEXITED(status));
 	cr_expect_neq(WEXITSTATUS(status), 3, "the child did not take the start-up over");
 	cr_expect_eq(WEXITSTATUS(status), 0, "child status %d", WEXITSTATUS(status));
@@ -604,8 +605,8 @@ Test(vdso_startup, the_time_data_is_found_without_proc, .timeout = 60)
 			_exit(77);
 		if (access("/proc/self/maps", F_OK) == 0)
 			_exit(78);
-		pvclock_vdso_test_reset();
-		if (!pvclock_vdso_test_served())
+		pvclock_clock_test_reset();
+		if (!pvclock_clock_test_served())
 			_exit(3);
 		_exit(kernel_bracket(1000) != 0 ? 4 : 0);
 	}
@@ -661,8 +662,8 @@ static int in_new_time_namespace(int (*child)(void *), void *arg)
 static int started_inside_child(void *arg)
 {
 	(void)arg;
-	pvclock_vdso_test_reset();
-	if (!pvclock_vdso_test_served())
+	pvclock_clock_test_reset();
+	if (!pvclock_clock_test_served())
 		return 3;
 	return kernel_bracket(20000) != 0 ? 4 : 0;
 }
@@ -690,7 +691,7 @@ static int inherited_state_child(void *arg)
 
 	(void)arg;
 	/* The state is the parent's: data found outside any namespace. */
-	if (!pvclock_vdso_state.kd || pvclock_vdso_state.ns)
+	if (!pvclock_clock_state.kd || pvclock_clock_state.ns)
 		return 3;
 	if (kernel_bracket(200) != 0)
 		return 4;
@@ -727,8 +728,8 @@ static int setns_home_child(void *arg)
 {
 	int home = *(int *)arg;
 
-	pvclock_vdso_test_reset();
-	if (!pvclock_vdso_test_served() || !pvclock_vdso_state.ns)
+	pvclock_clock_test_reset();
+	if (!pvclock_clock_test_served() || !pvclock_clock_state.ns)
 		return 3;
 	if (kernel_bracket(200) != 0)
 		return 4;

@@ -10,7 +10,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "kdata.h"
+#include "pvclock/kdata.h"
 #include "pvclock/math.h"
 #include "pvmap.h"
 #include "simkernel_update.h"

@@ -23,7 +23,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "percpu.h"
+#include "view.h"
 #include "simkernel.h"
 #include "testhook.h"
 #include "vdso_util.h"
@@ -83,7 +83,7 @@ static void correction_between_views(int64_t delta_ns)
 	sh->worst_step[0] = sh->worst_step[1] = INT64_MAX;
 	simkernel_init(&sh->k, SIMKERNEL_NSLOTS, 0, 0);
 	/* The older process: its view holds the records as they were. */
-	pvclock_vdso_test_use(sh->k.kd, NULL, sh->k.slots, SIMKERNEL_NSLOTS, "auto");
+	pvclock_clock_test_use(sh->k.kd, NULL, sh->k.slots, SIMKERNEL_NSLOTS, "auto");
 	for (int i = 0; i < 1000; i++)
 		sh->value = read_mono();
 	simkernel_rewrite_records(&sh->k, SIMKERNEL_NSLOTS, delta_ns, 0);
@@ -91,8 +91,8 @@ static void correction_between_views(int64_t delta_ns)
 	cr_assert_neq(pid, -1);
 	if (pid == 0) {
 		/* The younger process: a view of its own, built from the corrected records. */
-		pvclock_vdso_test_reset();
-		pvclock_vdso_test_use(sh->k.kd, NULL, sh->k.slots, SIMKERNEL_NSLOTS, "auto");
+		pvclock_clock_test_reset();
+		pvclock_clock_test_use(sh->k.kd, NULL, sh->k.slots, SIMKERNEL_NSLOTS, "auto");
 		sh->turn = 1;
 		take_turns(1);
 		_exit(0);
@@ -106,7 +106,7 @@ static void correction_between_views(int64_t delta_ns)
 	cr_expect_eq(sh->back_within[1], 0, "the younger process went back within itself");
 	cr_expect_geq(sh->worst_step[0], -(llabs(delta_ns) + SLACK_NS), "younger->older beyond the bound");
 	cr_expect_geq(sh->worst_step[1], -(llabs(delta_ns) + SLACK_NS), "older->younger beyond the bound");
-	pvclock_vdso_test_reset();
+	pvclock_clock_test_reset();
 	munmap(sh, sizeof(*sh));
 }
 

@@ -9,9 +9,10 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "pvmap_shared.h"
 #include "simkernel.h"
 #include "testhook.h"
-#include "vdso.h"
+#include "clock_state.h"
 #include "vdso_util.h"
 
 static struct simkernel sim;
@@ -27,12 +28,12 @@ static long bracket(unsigned nr, int n)
 Test(vdso_kvmclock, stable_bracket_1e6_per_clock, .timeout = 300)
 {
 	simkernel_init(&sim, SIMKERNEL_NSLOTS, PVCLOCK_TSC_STABLE, 0);
-	pvclock_vdso_test_use(sim.kd, NULL, sim.slots, SIMKERNEL_NSLOTS, "auto");
-	cr_assert_eq(pvclock_vdso_test_served(), 1);
+	pvclock_clock_test_use(sim.kd, NULL, sim.slots, SIMKERNEL_NSLOTS, "auto");
+	cr_assert_eq(pvclock_clock_test_served(), 1);
 	cr_expect_eq(bracket(1, 1000000), 0, "values outside the model's bracket");
 	/* Stable records: the reads above came from the one-multiply map. */
-	cr_expect_neq(pvclock_vdso_pvmap.span, 0, "the kvm-clock map was not built");
-	cr_expect_eq(pvclock_vdso_pvmap.kseq, sim.kd[0].seq);
+	cr_expect_neq(pvclock_clock_pvmap.span, 0, "the kvm-clock map was not built");
+	cr_expect_eq(pvclock_clock_pvmap.kseq, sim.kd[0].seq);
 }
 
 /* Clock @clk of the time data over vCPU 0's record at TSC value @tsc, without the namespace. */
@@ -47,7 +48,7 @@ Test(vdso_kvmclock, namespace_offsets)
 	simkernel_timens(&sim, KDATA_MODE_TIMENS);
 	simkernel_timens_offset(&sim, CLOCK_MONOTONIC, 1000, 500000000);
 	simkernel_timens_offset(&sim, CLOCK_BOOTTIME, -5, 0);
-	pvclock_vdso_test_use(sim.kd, sim.ns, sim.slots, SIMKERNEL_NSLOTS, "auto");
+	pvclock_clock_test_use(sim.kd, sim.ns, sim.slots, SIMKERNEL_NSLOTS, "auto");
 	for (int k = 0; k < 10000; k++) {
 		struct timespec m, b;
 		uint64_t t0 = pvclock_rdtsc_lfence(), t1;
@@ -66,6 +67,6 @@ Test(vdso_kvmclock, namespace_offsets)
 Test(vdso_kvmclock, forced_percpu_with_stable_records)
 {
 	simkernel_init(&sim, SIMKERNEL_NSLOTS, PVCLOCK_TSC_STABLE, 0);
-	pvclock_vdso_test_use(sim.kd, NULL, sim.slots, SIMKERNEL_NSLOTS, "percpu");
+	pvclock_clock_test_use(sim.kd, NULL, sim.slots, SIMKERNEL_NSLOTS, "percpu");
 	cr_expect_eq(bracket(SIMKERNEL_NSLOTS, 100000), 0);
 }

@@ -23,7 +23,7 @@ Test(vdso_kvmclock, forced_vcpu0_unstable_delegates_like_the_kernel)
 	int64_t a, c;
 
 	simkernel_init(&sim, SIMKERNEL_NSLOTS, 0, 0);
-	pvclock_vdso_test_use(sim.kd, NULL, sim.slots, SIMKERNEL_NSLOTS, "vcpu0");
+	pvclock_clock_test_use(sim.kd, NULL, sim.slots, SIMKERNEL_NSLOTS, "vcpu0");
 	/* The simulated MONOTONIC is about 1000 s; the real one is what the system call says. */
 	a = (int64_t)syscall(SYS_clock_gettime, CLOCK_MONOTONIC, &ts) == 0 ? ns_of(ts) : 0;
 	cr_assert_eq(__vdso_clock_gettime(CLOCK_MONOTONIC, &ts), 0);
@@ -49,7 +49,7 @@ Test(vdso_kvmclock, view_follows_stable_records_until_the_flag_clears)
 		cr_skip_test("needs CPUs 0 and 1 to read on two vCPUs");
 	pin_to(0);
 	simkernel_init(&sim, SIMKERNEL_NSLOTS, PVCLOCK_TSC_STABLE, 0);
-	pvclock_vdso_test_use(sim.kd, NULL, sim.slots, SIMKERNEL_NSLOTS, "auto");
+	pvclock_clock_test_use(sim.kd, NULL, sim.slots, SIMKERNEL_NSLOTS, "auto");
 	cr_assert_eq(__vdso_clock_gettime(CLOCK_MONOTONIC, &ts), 0);
 	simkernel_rewrite_records(&sim, SIMKERNEL_NSLOTS, 1000000, PVCLOCK_TSC_STABLE);
 	for (int i = 0; i < 1000; i++)

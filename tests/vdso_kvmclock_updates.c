@@ -67,7 +67,7 @@ Test(vdso_kvmclock, follows_updates_steps_and_slews, .timeout = 120)
 	long back = 0, step_missed = 0, offset_wrong = 0, unjudged = 0;
 
 	simkernel_init(&sim, SIMKERNEL_NSLOTS, PVCLOCK_TSC_STABLE, 0);
-	pvclock_vdso_test_use(sim.kd, NULL, sim.slots, SIMKERNEL_NSLOTS, "auto");
+	pvclock_clock_test_use(sim.kd, NULL, sim.slots, SIMKERNEL_NSLOTS, "auto");
 	real_minus_mono(&lo0, &hi0);
 	cr_assert_eq(simkernel_timekeeper_start(&tk), 0);
 	while (simkernel_timekeeper_updates(&tk) < 6000) {

@@ -13,7 +13,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "percpu.h"
+#include "view.h"
+#include "pvmap_shared.h"
 #include "simkernel.h"
 #include "testhook.h"
 #include "vdso_util.h"
@@ -68,7 +69,7 @@ Test(vdso_kvmclock, unstable_skewed_records_monotonic_across_threads, .timeout =
 		cr_skip_test("needs CPUs 0 and 1 to put threads on two vCPUs");
 	/* vCPU 1's record runs 50 us ahead of vCPU 0's. */
 	simkernel_init(&sim, SIMKERNEL_NSLOTS, 0, 50000);
-	pvclock_vdso_test_use(sim.kd, NULL, sim.slots, SIMKERNEL_NSLOTS, "auto");
+	pvclock_clock_test_use(sim.kd, NULL, sim.slots, SIMKERNEL_NSLOTS, "auto");
 	for (int i = 0; i < 4; i++)
 		cr_assert_eq(pthread_create(&t[i], NULL, warp_thread, &w), 0);
 	for (int i = 0; i < 4; i++)
@@ -81,9 +82,9 @@ Test(vdso_kvmclock, unstable_skewed_records_monotonic_across_threads, .timeout =
 /* The open view's floor, as the drop-in's state holds it. */
 static uint64_t open_view_floor(void)
 {
-	uint64_t seq = __atomic_load_n(&pvclock_vdso_views.seq, __ATOMIC_ACQUIRE);
+	uint64_t seq = __atomic_load_n(&pvclock_views.seq, __ATOMIC_ACQUIRE);
 
-	return pvclock_vdso_views.view[seq >> 1 & 1].floor;
+	return pvclock_views.view[seq >> 1 & 1].floor;
 }
 
 Test(vdso_kvmclock, unstable_bracket_1e6_per_clock_through_the_view_map, .timeout = 300)
@@ -92,11 +93,11 @@ Test(vdso_kvmclock, unstable_bracket_1e6_per_clock_through_the_view_map, .timeou
 
 	/* vCPU 1's record runs 50 us ahead of vCPU 0's: the view's lead is record 1. */
 	simkernel_init(&sim, SIMKERNEL_NSLOTS, 0, 50000);
-	pvclock_vdso_test_use(sim.kd, NULL, sim.slots, SIMKERNEL_NSLOTS, "auto");
+	pvclock_clock_test_use(sim.kd, NULL, sim.slots, SIMKERNEL_NSLOTS, "auto");
 	cr_assert_eq(__vdso_clock_gettime(CLOCK_MONOTONIC, &ts), 0);
 	cr_assert_eq(__vdso_clock_gettime(CLOCK_MONOTONIC, &ts), 0);
-	cr_assert_neq(pvclock_vdso_viewmap.span, 0, "the view map was not built for uniform records");
-	cr_assert_eq(pvclock_vdso_viewmap.vseq, __atomic_load_n(&pvclock_vdso_views.seq, __ATOMIC_ACQUIRE));
+	cr_assert_neq(pvclock_clock_viewmap.span, 0, "the view map was not built for uniform records");
+	cr_assert_eq(pvclock_clock_viewmap.vseq, __atomic_load_n(&pvclock_views.seq, __ATOMIC_ACQUIRE));
 	cr_expect_eq(bracket(SIMKERNEL_NSLOTS, 1000000), 0, "view-map values outside the model's bracket");
 }
 
@@ -129,7 +130,7 @@ static void floor_attempt(struct floor_attempt *a)
 	memset(a, 0, sizeof(*a));
 	simkernel_init(&sim, SIMKERNEL_NSLOTS, 0, 0);
 	per_ms = simkernel_tsc_per_ms();
-	pvclock_vdso_test_use(sim.kd, NULL, sim.slots, SIMKERNEL_NSLOTS, "auto");
+	pvclock_clock_test_use(sim.kd, NULL, sim.slots, SIMKERNEL_NSLOTS, "auto");
 	/* 10 ms in, so that the lowered records stay past cycle_last. */
 	for (t = pvclock_rdtsc_lfence(); pvclock_rdtsc_lfence() - t < 10 * per_ms;)
 		cr_assert_eq(__vdso_clock_gettime(CLOCK_MONOTONIC, &ts), 0);
@@ -161,8 +162,8 @@ static void floor_attempt(struct floor_attempt *a)
 		if (!crossed && simkernel_pv(&sim, SIMKERNEL_NSLOTS, t0) >= a->floor)
 			crossed = t0;
 	} while (!crossed || t0 - crossed < 2 * per_ms);
-	a->span = pvclock_vdso_viewmap.span;
-	a->anchor = pvclock_vdso_viewmap.anchor;
+	a->span = pvclock_clock_viewmap.span;
+	a->anchor = pvclock_clock_viewmap.anchor;
 }
 
 Test(vdso_kvmclock, view_map_starts_where_the_lead_reaches_the_floor, .timeout = 120)
@@ -202,9 +203,9 @@ Test(vdso_kvmclock, abandoned_rebuild_keeps_time_going, .timeout = 60)
 	struct timespec ts;
 
 	simkernel_init(&sim, SIMKERNEL_NSLOTS, 0, 50000);
-	pvclock_vdso_test_use(sim.kd, NULL, sim.slots, SIMKERNEL_NSLOTS, "percpu");
+	pvclock_clock_test_use(sim.kd, NULL, sim.slots, SIMKERNEL_NSLOTS, "percpu");
 	cr_assert_eq(__vdso_clock_gettime(CLOCK_MONOTONIC, &ts), 0);
-	pvclock_vdso_test_abandon_view();
+	pvclock_clock_test_abandon_view();
 	first = last = ns_of(ts);
 	/* About 2 ms of reads. */
 	while (last - first < 2000000) {
@@ -247,6 +248,6 @@ Test(vdso_kvmclock, unstable_mixed_rates_bracket)
 	r->system_time -= 1000;
 	r->tsc_to_system_mul = r->tsc_to_system_mul / 2 + (1u << 20);
 	r->tsc_shift = 1;
-	pvclock_vdso_test_use(sim.kd, NULL, sim.slots, SIMKERNEL_NSLOTS, "auto");
+	pvclock_clock_test_use(sim.kd, NULL, sim.slots, SIMKERNEL_NSLOTS, "auto");
 	cr_expect_eq(bracket(SIMKERNEL_NSLOTS, 100000), 0, "per-vCPU values outside the model's bracket");
 }

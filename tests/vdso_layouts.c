@@ -11,11 +11,11 @@
 #include <string.h>
 #include <time.h>
 
+#include "clock_state.h"
 #include "kfind.h"
 #include "simkernel.h"
 #include "simkernel_era.h"
 #include "testhook.h"
-#include "vdso.h"
 #include "vdso_util.h"
 
 static const char *const era_name[KDATA_ERAS] = { "6.15+", "6.13-6.14", "6.10-6.12", "5.6-6.9" };
@@ -236,15 +236,16 @@ Test(vdso_layouts, tsc_mode_served_in_every_era, .timeout = 120)
 
 		memset(vvar, 0, sizeof(vvar));
 		at = put_data(0, (enum kdata_era)e, sim.kd);
-		pvclock_vdso_test_use_era(e, at, NULL, NULL, 0, "auto");
+		pvclock_clock_test_use_era(e, at, NULL, NULL, 0, "auto");
 		cr_expect_eq(bracket(1, 200000), 0, "%s: values outside the model's bracket",
 			     era_name[e]);
 		/* The newest layout takes the inline path, the others the layout-driven one. */
-		if (e == KDATA_ERA_6_15)
-			cr_expect_eq((const void *)pvclock_vdso_tsc_fast, (const void *)at);
-		else
-			cr_expect_eq((const void *)pvclock_vdso_tsc_lfast, (const void *)at, "%s",
-				     era_name[e]);
+		if (e == KDATA_ERA_6_15) {
+			cr_expect_eq((const void *)pvclock_clock_tsc_fast, (const void *)at);
+		} else {
+			cr_expect_eq(pvclock_clock_reader, CLOCK_READER_TSC_LAYOUT, "%s", era_name[e]);
+			cr_expect_null((const void *)pvclock_clock_tsc_fast, "%s", era_name[e]);
+		}
 	}
 }
 
@@ -258,7 +259,7 @@ Test(vdso_layouts, tsc_mode_namespace_offsets_in_every_era, .timeout = 120)
 		memset(vvar, 0, sizeof(vvar));
 		ns = put_namespace((enum kdata_era)e, KDATA_MODE_TIMENS);
 		at = put_data(kdata_layouts[e].ns_page, (enum kdata_era)e, sim.kd);
-		pvclock_vdso_test_use_era(e, at, ns, NULL, 0, "auto");
+		pvclock_clock_test_use_era(e, at, ns, NULL, 0, "auto");
 		cr_expect_eq(bracket(1, 20000), 0, "%s: values outside the model's bracket",
 			     era_name[e]);
 	}
@@ -275,7 +276,7 @@ Test(vdso_layouts, kvmclock_served_in_every_era, .timeout = 120)
 				       stable ? 0 : 20000);
 			memset(vvar, 0, sizeof(vvar));
 			at = put_data(0, (enum kdata_era)e, sim.kd);
-			pvclock_vdso_test_use_era(e, at, NULL, sim.slots, SIMKERNEL_NSLOTS, "auto");
+			pvclock_clock_test_use_era(e, at, NULL, sim.slots, SIMKERNEL_NSLOTS, "auto");
 			/* Stable: vCPU 0's record; unstable: the largest record. */
 			bad = bracket(stable ? 1 : SIMKERNEL_NSLOTS, 50000);
 			cr_expect_eq(bad, 0, "%s, %s records: values outside the model's bracket",

@@ -11,7 +11,7 @@
 #include <sched.h>
 #include <stdatomic.h>
 
-#include "percpu.h"
+#include "view.h"
 #include "simhost.h"
 #include "simkernel.h"
 #include "testhook.h"
@@ -43,7 +43,7 @@ static void setup_with(const struct simhost_config *cfg, int writer)
 	sim.kd[1].cycle_last = now;
 	/* Far from the real clocks, so a read that went to the kernel shows. */
 	sim.kd[0].base[CLOCK_MONOTONIC].sec = 1000000;
-	pvclock_vdso_test_use(sim.kd, NULL, simhost_slots(host), cfg->nr_vcpus, "auto");
+	pvclock_clock_test_use(sim.kd, NULL, simhost_slots(host), cfg->nr_vcpus, "auto");
 	/*
 	 * The writer starts after the first view is built: a record caught
 	 * mid-update then (the writer preempted) would be missing from that

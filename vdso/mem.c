@@ -5,9 +5,9 @@
  */
 #include <stddef.h>
 
-#include "vdso.h"
+#include "pvclock/clock.h"
 
-VDSO_HIDDEN void *memset(void *dst, int c, size_t n)
+PVCLOCK_HIDDEN void *memset(void *dst, int c, size_t n)
 {
 	unsigned char *d = dst;
 
@@ -16,7 +16,7 @@ VDSO_HIDDEN void *memset(void *dst, int c, size_t n)
 	return dst;
 }
 
-VDSO_HIDDEN void *memcpy(void *dst, const void *src, size_t n)
+PVCLOCK_HIDDEN void *memcpy(void *dst, const void *src, size_t n)
 {
 	unsigned char *d = dst;
 	const unsigned char *s = src;

@@ -73,4 +73,7 @@ _Static_assert(offsetof(struct pvclock_migrate_slot, migrate_count) == 32, "migr
 
 #define PVCLOCK_MIGRATE_COUNT_OFFSET 32u
 
+/* pvclock_barrier - a compiler barrier: loads and stores stay on their side of it. */
+#define pvclock_barrier() __asm__ __volatile__("" : : : "memory")
+
 #endif /* PVCLOCK_ABI_H */

@@ -23,7 +23,7 @@ enum pvclock_getcpu_method {
 };
 
 /* The kernel vDSO's getcpu, resolved by pvclock_getcpu_probe(); NULL before. */
-extern long (*pvclock_vdso_getcpu_fn)(unsigned *cpu, unsigned *node, void *cache);
+extern long (*pvclock_clock_getcpu_fn)(unsigned *cpu, unsigned *node, void *cache);
 
 /* The getcpu system call, without libc. */
 static inline int pvclock_sys_getcpu(void)
@@ -56,7 +56,7 @@ static inline int pvclock_getcpu(enum pvclock_getcpu_method method)
 	case PVCLOCK_GETCPU_VDSO: {
 		unsigned cpu;
 
-		if (!pvclock_vdso_getcpu_fn || pvclock_vdso_getcpu_fn(&cpu, 0, 0) != 0)
+		if (!pvclock_clock_getcpu_fn || pvclock_clock_getcpu_fn(&cpu, 0, 0) != 0)
 			return PVCLOCK_ENOGETCPU;
 		return (int)cpu;
 	}
@@ -72,7 +72,7 @@ static inline int pvclock_getcpu(enum pvclock_getcpu_method method)
  * instruction exists, the kernel programs TSC_AUX, the vDSO has getcpu, rseq
  * can be registered; and that it agrees with the getcpu system call.
  * Returns PVCLOCK_OK, PVCLOCK_ENOGETCPU or PVCLOCK_ENORSEQ.  Resolves
- * pvclock_vdso_getcpu_fn for PVCLOCK_GETCPU_VDSO.  @why, when not NULL,
+ * pvclock_clock_getcpu_fn for PVCLOCK_GETCPU_VDSO.  @why, when not NULL,
  * receives a one-line reason on failure (static storage).
  */
 int pvclock_getcpu_probe(enum pvclock_getcpu_method method, const char **why);

@@ -46,8 +46,6 @@ enum pvclock_protocol {
 	PVCLOCK_PROTO_NR
 };
 
-#define pvclock_barrier() __asm__ __volatile__("" : : : "memory")
-
 /*
  * pvclock_read_begin - the version to compare against, with bit 0 cleared
  * so that a record caught mid-update can never compare equal.

@@ -19,7 +19,7 @@
 
 #define NR_PIECES 8u
 
-static enum vdso_request reference(const char *s, size_t n)
+static enum clock_request reference(const char *s, size_t n)
 {
 	static const char key[] = "PVCLOCK_VDSO=";
 	const size_t klen = sizeof(key) - 1;
@@ -33,19 +33,19 @@ static enum vdso_request reference(const char *s, size_t n)
 			size_t vlen = len - klen;
 
 			if (vlen == 3 && memcmp(v, "off", 3) == 0)
-				return VDSO_REQ_OFF;
+				return CLOCK_REQ_OFF;
 			if (vlen == 5 && memcmp(v, "vcpu0", 5) == 0)
-				return VDSO_REQ_VCPU0;
+				return CLOCK_REQ_VCPU0;
 			if (vlen == 6 && memcmp(v, "percpu", 6) == 0)
-				return VDSO_REQ_PERCPU;
-			return VDSO_REQ_AUTO;
+				return CLOCK_REQ_PERCPU;
+			return CLOCK_REQ_AUTO;
 		}
 		i += len + 1;
 	}
-	return VDSO_REQ_AUTO;
+	return CLOCK_REQ_AUTO;
 }
 
-static enum vdso_request fed(const char *s, size_t n, const uint8_t *pieces)
+static enum clock_request fed(const char *s, size_t n, const uint8_t *pieces)
 {
 	struct vproc_env st;
 	unsigned turn = 0;
@@ -65,7 +65,7 @@ static enum vdso_request fed(const char *s, size_t n, const uint8_t *pieces)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const uint8_t whole[NR_PIECES] = { 255, 255, 255, 255, 255, 255, 255, 255 };
-	enum vdso_request want, in_pieces, at_once;
+	enum clock_request want, in_pieces, at_once;
 	struct vproc_env st;
 	const char *s;
 	size_t n;

@@ -29,7 +29,7 @@
 #include <string.h>
 
 #include "pvclock/math.h"
-#include "kdata.h"
+#include "pvclock/kdata.h"
 #include "pvmap.h"
 #include "fuzz.h"
 

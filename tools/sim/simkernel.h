@@ -23,7 +23,7 @@
 #include <stdint.h>
 
 #include "pvclock/abi.h"
-#include "kdata.h"
+#include "pvclock/kdata.h"
 
 #define SIMKERNEL_SHIFT 24u       /* the blocks' shift */
 #define SIMKERNEL_NSLOTS 2u       /* records most tests publish */

@@ -8,7 +8,7 @@
 #ifndef PVCLOCK_SIMKERNEL_ERA_H
 #define PVCLOCK_SIMKERNEL_ERA_H
 
-#include "kdata.h"
+#include "pvclock/kdata.h"
 
 /*
  * simkernel_era_put - blocks @kd (KDATA_HRES, KDATA_RAW) written into page

@@ -12,7 +12,7 @@
 #include <pthread.h>
 #include <stdint.h>
 
-#include "kdata.h"
+#include "pvclock/kdata.h"
 #include "simkernel.h"
 
 /*

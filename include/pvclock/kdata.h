@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * vdso/kdata.h - the kernel's vDSO time data on x86-64: two clock blocks,
+ * pvclock/kdata.h - the kernel's vDSO time data on x86-64: two clock blocks,
  * the high-resolution/coarse one and the MONOTONIC_RAW one, laid out one of
  * four ways depending on the kernel (struct kdata_layout):
  *
@@ -18,10 +18,12 @@
  * The layout is not an ABI: it is recognised by its values and then checked
  * against the kernel's own clock_gettime before it is trusted.
  */
-#ifndef PVCLOCK_VDSO_KDATA_H
-#define PVCLOCK_VDSO_KDATA_H
+#ifndef PVCLOCK_KDATA_H
+#define PVCLOCK_KDATA_H
 
 #include <stdint.h>
+
+#include "pvclock/abi.h"
 
 #define KDATA_BASES      12           /* clock ids 0 .. CLOCK_TAI */
 #define KDATA_HRES       0            /* block for REALTIME, MONOTONIC, BOOTTIME, TAI, COARSE */
@@ -111,6 +113,27 @@ static inline uint64_t kdata_max_cycles(const volatile struct kdata_clock *f, co
 }
 
 /*
+ * kdata_read_begin - the block's sequence count, odd while the kernel
+ * rewrites the block; kdata_read_retry - whether it changed since.  Every
+ * reader of the time data reads its fields between the two.
+ */
+static inline uint32_t kdata_read_begin(const volatile struct kdata_clock *c)
+{
+	uint32_t seq = c->seq;
+
+	/* x86 keeps loads in order; only the compiler must not hoist the field loads. */
+	pvclock_barrier();
+	return seq;
+}
+
+static inline int kdata_read_retry(const volatile struct kdata_clock *c, uint32_t seq)
+{
+	/* The field loads must be done before the count is loaded again. */
+	pvclock_barrier();
+	return __builtin_expect(c->seq != seq, 0);
+}
+
+/*
  * kdata_ns - the block's shifted ns at @cycles turned into ns, the way the
  * kernel's vDSO does it.  A counter behind cycle_last (a TSC read racing an
  * update on another CPU) counts as no time elapsed rather than wrapping.
@@ -139,4 +162,4 @@ static inline void kdata_split(uint64_t sec, uint64_t ns, int64_t *tv_sec, long 
 	*tv_nsec = (long)ns;
 }
 
-#endif /* PVCLOCK_VDSO_KDATA_H */
+#endif /* PVCLOCK_KDATA_H */

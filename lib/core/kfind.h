@@ -1,16 +1,16 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * vdso/kfind.h - recognising the kernel's time data in a [vvar] mapping
+ * lib/core/kfind.h - recognising the kernel's time data in a [vvar] mapping
  * (layouts in kdata.h).  Pure: it reads the memory it is given and nothing
  * else, so the tests hand it images of every layout.
  */
-#ifndef PVCLOCK_VDSO_KFIND_H
-#define PVCLOCK_VDSO_KFIND_H
+#ifndef PVCLOCK_CORE_KFIND_H
+#define PVCLOCK_CORE_KFIND_H
 
 #include <stddef.h>
 #include <stdint.h>
 
-#include "kdata.h"
+#include "pvclock/kdata.h"
 
 #define KFIND_PAGE 4096u
 
@@ -36,4 +36,4 @@ struct kfind_result {
 int kfind_time_data(uintptr_t start, uintptr_t end, int (*readable)(const void *addr, size_t len),
 		    struct kfind_result *out);
 
-#endif /* PVCLOCK_VDSO_KFIND_H */
+#endif /* PVCLOCK_CORE_KFIND_H */

@@ -88,21 +88,21 @@ int vproc_env_feed(struct vproc_env *st, const char *buf, size_t n)
 	return st->found;
 }
 
-enum vdso_request vproc_env_request(struct vproc_env *st)
+enum clock_request vproc_env_request(struct vproc_env *st)
 {
 	if (!st->in_value || st->vlen >= sizeof(st->value))
-		return VDSO_REQ_AUTO;
+		return CLOCK_REQ_AUTO;
 	st->value[st->vlen] = '\0';
 	if (core_str_eq(st->value, "off"))
-		return VDSO_REQ_OFF;
+		return CLOCK_REQ_OFF;
 	if (core_str_eq(st->value, "vcpu0"))
-		return VDSO_REQ_VCPU0;
+		return CLOCK_REQ_VCPU0;
 	if (core_str_eq(st->value, "percpu"))
-		return VDSO_REQ_PERCPU;
-	return VDSO_REQ_AUTO;
+		return CLOCK_REQ_PERCPU;
+	return CLOCK_REQ_AUTO;
 }
 
-enum vdso_request vproc_request(char *const *env)
+enum clock_request vproc_request(char *const *env)
 {
 	struct vproc_env st;
 	char buf[256];
@@ -116,7 +116,7 @@ enum vdso_request vproc_request(char *const *env)
 	}
 	fd = open_ro("/proc/self/environ");
 	if (fd < 0)
-		return VDSO_REQ_AUTO;
+		return CLOCK_REQ_AUTO;
 	while (!st.found && (n = read_some(fd, buf, sizeof(buf))) > 0)
 		vproc_env_feed(&st, buf, (size_t)n);
 	pvclock_syscall3(PVCLOCK_SYS_close, fd, 0, 0);

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * vdso/pvmap.h - kvm-clock's two conversions folded into one.
+ * lib/core/pvmap.h - kvm-clock's two conversions folded into one.
  *
  * Under kvm-clock a clock read converts twice: vCPU 0's pvclock record turns
  * the TSC into kvmclock ns (q = ((tsc - tsc_timestamp) <<>> s) * M >> 32),
@@ -50,13 +50,13 @@
  * ordered across threads, are always further apart than that (one call
  * alone takes about 20 ns).
  */
-#ifndef PVCLOCK_VDSO_PVMAP_H
-#define PVCLOCK_VDSO_PVMAP_H
+#ifndef PVCLOCK_CORE_PVMAP_H
+#define PVCLOCK_CORE_PVMAP_H
 
 #include <stdint.h>
 
 #include "pvclock/math.h"
-#include "kdata.h"
+#include "pvclock/kdata.h"
 
 /* Clocks of the high-resolution block the map serves: REALTIME, MONOTONIC, BOOTTIME, TAI. */
 #define PVMAP_CLOCKS ((1u << 0) | (1u << 1) | (1u << 7) | (1u << 11))
@@ -209,4 +209,4 @@ static inline int pvmap_ns(const volatile struct pvmap *map, unsigned clk, uint6
 	return 0;
 }
 
-#endif /* PVCLOCK_VDSO_PVMAP_H */
+#endif /* PVCLOCK_CORE_PVMAP_H */

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The shared kvm-clock maps (pvmap.h), one from vCPU 0's record and one from
- * the per-vCPU view's lead (percpu.h): rebuilt by whichever call first finds
+ * the per-vCPU view's lead (view.h): rebuilt by whichever call first finds
  * one stale, i.e. once per kernel tick, record update or view rebuild,
  * never on a read that finds it current.
  *
@@ -12,12 +12,11 @@
  * handler interrupted), does not wait: it reads through the general path.
  */
 #include "pvclock/read.h"
-#include "percpu.h"
-#include "pvmap.h"
-#include "vdso.h"
+#include "pvmap_shared.h"
+#include "view.h"
 
-VDSO_HIDDEN struct pvmap pvclock_vdso_pvmap __attribute__((aligned(64)));
-VDSO_HIDDEN struct pvmap pvclock_vdso_viewmap __attribute__((aligned(64)));
+PVCLOCK_HIDDEN struct pvmap pvclock_clock_pvmap __attribute__((aligned(64)));
+PVCLOCK_HIDDEN struct pvmap pvclock_clock_viewmap __attribute__((aligned(64)));
 
 /* The high-resolution block in the 6.15 layout; the caller checks its sequence count. */
 static void copy_block(const volatile struct kdata_clock *vc, const struct kdata_layout *l,
@@ -38,7 +37,7 @@ static void copy_block(const volatile struct kdata_clock *vc, const struct kdata
 }
 
 /* A consistent copy of the high-resolution block and vCPU 0's record; -1 if none. */
-static int snapshot(const struct vdso_state *s, struct kdata_clock *kc, struct pvmap_record *r,
+static int snapshot(const struct clock_state *s, struct kdata_clock *kc, struct pvmap_record *r,
 		    uint32_t *kseq, uint32_t *version, uint8_t *flags)
 {
 	const volatile struct kdata_clock *vc = kdata_block(s->kd, &s->lay, KDATA_HRES);
@@ -97,9 +96,9 @@ static void publish(struct pvmap *shared_map, uint32_t seq, const struct pvmap *
 	__atomic_store_n(&shared_map->seq, seq + 2, __ATOMIC_RELEASE);
 }
 
-VDSO_HIDDEN void pvclock_vdso_pvmap_refresh(const struct vdso_state *s)
+PVCLOCK_HIDDEN void pvclock_clock_pvmap_refresh(const struct clock_state *s)
 {
-	uint32_t seq = __atomic_load_n(&pvclock_vdso_pvmap.seq, __ATOMIC_ACQUIRE);
+	uint32_t seq = __atomic_load_n(&pvclock_clock_pvmap.seq, __ATOMIC_ACQUIRE);
 	struct kdata_clock kc;
 	struct pvmap_record r;
 	struct pvmap map = { 0 };
@@ -117,26 +116,26 @@ VDSO_HIDDEN void pvclock_vdso_pvmap_refresh(const struct vdso_state *s)
 	} else {
 		pvmap_build(&map, &r, &kc, 0);
 	}
-	publish(&pvclock_vdso_pvmap, seq, &map);
-	/* Keep the per-vCPU view current while vCPU 0's record serves (percpu.h). */
-	if ((flags & PVCLOCK_TSC_STABLE) && s->counter == VDSO_COUNTER_PV_AUTO)
-		pvclock_vdso_view_follow(&s->src);
+	publish(&pvclock_clock_pvmap, seq, &map);
+	/* Keep the per-vCPU view current while vCPU 0's record serves (view.h). */
+	if ((flags & PVCLOCK_TSC_STABLE) && s->counter == CLOCK_COUNTER_PV_AUTO)
+		pvclock_view_follow(&s->src);
 }
 
 /*
  * A consistent copy of the high-resolution block and of the open view's
  * floor and lead; -1 if none (a view closing, updates racing).
  */
-static int view_snapshot(const struct vdso_state *s, struct kdata_clock *kc, struct pvmap_record *r,
+static int view_snapshot(const struct clock_state *s, struct kdata_clock *kc, struct pvmap_record *r,
 			 uint64_t *floor, int *usable, uint32_t *kseq, uint64_t *vseq)
 {
 	const volatile struct kdata_clock *vc = kdata_block(s->kd, &s->lay, KDATA_HRES);
-	const volatile struct vdso_views *vs = &pvclock_vdso_views;
+	const volatile struct views *vs = &pvclock_views;
 
 	for (unsigned tries = 0; tries < 16; tries++) {
 		uint32_t ks = vc->seq;
 		uint64_t q = vs->seq;
-		const volatile struct vdso_view *v = &vs->view[q >> 1 & 1];
+		const volatile struct view *v = &vs->view[q >> 1 & 1];
 
 		if ((ks & 1) || (q & 1)) {
 			__asm__ __volatile__("pause");
@@ -160,9 +159,9 @@ static int view_snapshot(const struct vdso_state *s, struct kdata_clock *kc, str
 	return -1;
 }
 
-VDSO_HIDDEN void pvclock_vdso_viewmap_refresh(const struct vdso_state *s)
+PVCLOCK_HIDDEN void pvclock_clock_viewmap_refresh(const struct clock_state *s)
 {
-	uint32_t seq = __atomic_load_n(&pvclock_vdso_viewmap.seq, __ATOMIC_ACQUIRE);
+	uint32_t seq = __atomic_load_n(&pvclock_clock_viewmap.seq, __ATOMIC_ACQUIRE);
 	struct kdata_clock kc;
 	struct pvmap_record r;
 	struct pvmap map = { 0 };
@@ -184,7 +183,7 @@ VDSO_HIDDEN void pvclock_vdso_viewmap_refresh(const struct vdso_state *s)
 	if (!usable || kc.clock_mode != s->kmode || kc.mask != ~0ull ||
 	    (uint64_t)kc.mult * VIEW_PAD_NS < (3ull << kc.shift))
 		map.span = 0;
-	publish(&pvclock_vdso_viewmap, seq, &map);
+	publish(&pvclock_clock_viewmap, seq, &map);
 }
 
 static void reset(struct pvmap *m)
@@ -199,8 +198,8 @@ static void reset(struct pvmap *m)
 	__atomic_store_n(&m->seq, (seq + 2) & ~1u, __ATOMIC_RELEASE);
 }
 
-VDSO_HIDDEN void pvclock_vdso_pvmap_reset(void)
+PVCLOCK_HIDDEN void pvclock_clock_pvmap_reset(void)
 {
-	reset(&pvclock_vdso_pvmap);
-	reset(&pvclock_vdso_viewmap);
+	reset(&pvclock_clock_pvmap);
+	reset(&pvclock_clock_viewmap);
 }

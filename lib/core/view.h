@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * vdso/percpu.h - the kvm-clock counter when TSC_STABLE is clear: O(1) in
+ * lib/core/view.h - the kvm-clock counter when TSC_STABLE is clear: O(1) in
  * the number of vCPUs, and no shared cache line written on the common path.
  *
  * Without TSC_STABLE the host writes each vCPU's record on its own.  Two
@@ -74,12 +74,12 @@
  * the view claimed (still open: time correct, host updates no longer
  * followed) or closing (time moves on in steps of VIEW_STALE_NS).
  */
-#ifndef PVCLOCK_VDSO_PERCPU_H
-#define PVCLOCK_VDSO_PERCPU_H
+#ifndef PVCLOCK_CORE_VIEW_H
+#define PVCLOCK_CORE_VIEW_H
 
 #include "pvclock/read.h"
 #include "pvclock/syscall.h"
-#include "vdso.h"
+#include "pvclock/clock.h"
 
 /* Readers of a closing view move tmax on once it lies this far behind them (above). */
 #define VIEW_STALE_NS 2000u
@@ -98,47 +98,53 @@
 #define VIEW_RECORD_TRIES 64u
 
 /* One record as a snapshot saw it; mul 0: no record. */
-struct vdso_snap {
+struct view_snap {
 	uint64_t tsc_timestamp;
 	uint64_t system_time;
 	uint32_t mul;
 	int32_t shift;
 };
 
-struct vdso_view {
+struct view {
 	/* What every read needs, in one line. */
 	uint64_t floor;
-	struct vdso_snap lead;         /* g, when uniform */
+	struct view_snap lead;         /* g, when uniform */
 	uint32_t uniform;              /* one (mul, shift) for every record */
 	uint32_t nr;                   /* slots snapshotted; 0: no view */
 	/* Record versions the snapshot was taken at. */
 	uint32_t version[PVCLOCK_PAGE_SLOTS] __attribute__((aligned(64)));
-	struct vdso_snap snap[PVCLOCK_PAGE_SLOTS];
+	struct view_snap snap[PVCLOCK_PAGE_SLOTS];
 } __attribute__((aligned(64)));
 
-struct vdso_views {
+struct views {
 	uint64_t seq __attribute__((aligned(64)));
 	uint64_t tmax;
-	struct vdso_view view[2];
+	struct view view[2];
 };
 
-extern struct vdso_views pvclock_vdso_views VDSO_HIDDEN;
+extern struct views pvclock_views PVCLOCK_HIDDEN;
 
-/* pvclock_vdso_view_rebuild - replace view @seq by a fresh snapshot, unless another call does. */
-void pvclock_vdso_view_rebuild(const struct pvclock_source *src, uint64_t seq) VDSO_HIDDEN;
+/* pvclock_view_rebuild - replace view @seq by a fresh snapshot, unless another call does. */
+void pvclock_view_rebuild(const struct pvclock_source *src, uint64_t seq) PVCLOCK_HIDDEN;
 
 /*
- * pvclock_vdso_view_follow - rebuild the view if a record changed since its
+ * pvclock_view_follow - rebuild the view if a record changed since its
  * snapshot.  Called while vCPU 0's record serves (at each refresh of its
  * map), so that when the host clears TSC_STABLE the per-vCPU path takes
  * over from a current view, whose clock is at least vCPU 0's record's.
  */
-void pvclock_vdso_view_follow(const struct pvclock_source *src) VDSO_HIDDEN;
+void pvclock_view_follow(const struct pvclock_source *src) PVCLOCK_HIDDEN;
 
-/* pvclock_vdso_view_closing - a read while view @seq is closing (see above). */
-int pvclock_vdso_view_closing(uint64_t seq, uint64_t *ns) VDSO_HIDDEN;
+/* pvclock_view_closing - a read while view @seq is closing (see above). */
+int pvclock_view_closing(uint64_t seq, uint64_t *ns) PVCLOCK_HIDDEN;
 
-static inline uint64_t snap_at(const struct vdso_snap *p, uint64_t tsc)
+/*
+ * pvclock_view_reset - forget every view and build the first from @src
+ * (NULL: none; the first per-vCPU read then builds it).
+ */
+void pvclock_view_reset(const struct pvclock_source *src) PVCLOCK_HIDDEN;
+
+static inline uint64_t snap_at(const struct view_snap *p, uint64_t tsc)
 {
 	/* A record newer than @tsc: extrapolate back, so that g stays non-decreasing. */
 	if (__builtin_expect((int64_t)(tsc - p->tsc_timestamp) < 0, 0))
@@ -148,17 +154,17 @@ static inline uint64_t snap_at(const struct vdso_snap *p, uint64_t tsc)
 }
 
 /* A snapshot from a view that a rebuild may be rewriting (the caller checks seq). */
-static inline struct vdso_snap snap_load(const volatile struct vdso_snap *p)
+static inline struct view_snap snap_load(const volatile struct view_snap *p)
 {
-	return (struct vdso_snap){ p->tsc_timestamp, p->system_time, p->mul, p->shift };
+	return (struct view_snap){ p->tsc_timestamp, p->system_time, p->mul, p->shift };
 }
 
 /* g(@tsc) of view @v; garbage when @v is being rewritten (the caller checks seq). */
-static inline uint64_t view_at(const volatile struct vdso_view *v, uint64_t tsc)
+static inline uint64_t view_at(const volatile struct view *v, uint64_t tsc)
 {
 	uint32_t nr = v->nr;
 	uint64_t best = 0;
-	struct vdso_snap p;
+	struct view_snap p;
 
 	if (__builtin_expect(v->uniform, 1)) {
 		p = snap_load(&v->lead);
@@ -187,7 +193,7 @@ static inline uint64_t view_at(const volatile struct vdso_view *v, uint64_t tsc)
  * load of the views' sequence number (see view_try).  A record mid-update
  * (odd) is looked at again by the next read.
  */
-static inline int view_record_moved(const struct pvclock_source *src, const volatile struct vdso_view *v,
+static inline int view_record_moved(const struct pvclock_source *src, const volatile struct view *v,
 				    uint32_t k)
 {
 	uint32_t seen = v->version[k & (PVCLOCK_PAGE_SLOTS - 1)], now;
@@ -203,7 +209,7 @@ enum view_try {
 	VIEW_DONE = 0,     /* *ns holds the value */
 	VIEW_DONE_STALE,   /* *ns holds the value; the host has updated a record: rebuild */
 	VIEW_CHANGED,      /* a rebuild moved the view meanwhile: look again */
-	VIEW_CLOSING,      /* the view is closing: pvclock_vdso_view_closing() */
+	VIEW_CLOSING,      /* the view is closing: pvclock_view_closing() */
 	VIEW_EMPTY,        /* no record could be snapshotted yet: rebuild */
 };
 
@@ -214,9 +220,9 @@ enum view_try {
 static inline __attribute__((always_inline)) int view_try(const struct pvclock_source *src,
 							  uint64_t *seqp, uint64_t *ns)
 {
-	const volatile struct vdso_views *vs = &pvclock_vdso_views;
-	const volatile struct vdso_view *v;
-	struct vdso_snap lead;
+	const volatile struct views *vs = &pvclock_views;
+	const volatile struct view *v;
+	struct view_snap lead;
 	uint64_t tsc, seq, floor, g;
 	uint32_t aux, nr, uniform;
 	int stale;
@@ -250,7 +256,8 @@ static inline __attribute__((always_inline)) int view_try(const struct pvclock_s
 	return __builtin_expect(stale, 0) ? VIEW_DONE_STALE : VIEW_DONE;
 }
 
-static inline int pvclock_vdso_percpu(const struct vdso_state *s, uint64_t *ns)
+/* pvclock_view_read - the view's clock now, into *@ns: PVCLOCK_OK or a status. */
+static inline int pvclock_view_read(const struct pvclock_source *src, uint64_t *ns)
 {
 	int rebuilt = 0;
 
@@ -258,21 +265,21 @@ static inline int pvclock_vdso_percpu(const struct vdso_state *s, uint64_t *ns)
 		uint64_t seq;
 		int rc;
 
-		switch (view_try(&s->src, &seq, ns)) {
+		switch (view_try(src, &seq, ns)) {
 		case VIEW_DONE:
 			return PVCLOCK_OK;
 		case VIEW_DONE_STALE:
-			pvclock_vdso_view_rebuild(&s->src, seq);
+			pvclock_view_rebuild(src, seq);
 			return PVCLOCK_OK;
 		case VIEW_CLOSING:
-			rc = pvclock_vdso_view_closing(seq, ns);
+			rc = pvclock_view_closing(seq, ns);
 			if (rc != PVCLOCK_ESTUCK)
 				return rc;
 			break;
 		case VIEW_EMPTY:
 			if (rebuilt++)
 				return PVCLOCK_EINVALID;
-			pvclock_vdso_view_rebuild(&s->src, seq);
+			pvclock_view_rebuild(src, seq);
 			break;
 		default:
 			break;
@@ -281,4 +288,4 @@ static inline int pvclock_vdso_percpu(const struct vdso_state *s, uint64_t *ns)
 	return PVCLOCK_ESTUCK;
 }
 
-#endif /* PVCLOCK_VDSO_PERCPU_H */
+#endif /* PVCLOCK_CORE_VIEW_H */

@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The rare parts of the per-vCPU counter (percpu.h): rebuilding the view
+ * The rare parts of the per-vCPU counter (view.h): rebuilding the view
  * after a host update, and reads while a view is closing.
  */
-#include "percpu.h"
+#include "view.h"
 
-VDSO_HIDDEN struct vdso_views pvclock_vdso_views;
+PVCLOCK_HIDDEN struct views pvclock_views;
 
 /*
  * {seq, tmax}: {*@seq, *@tmax} -> {@nseq, @ntmax} if unchanged, else the
@@ -16,7 +16,7 @@ static int cas_pair(uint64_t *seq, uint64_t *tmax, uint64_t nseq, uint64_t ntmax
 	unsigned char ok;
 
 	__asm__ __volatile__("lock cmpxchg16b %1\n\tsete %0"
-			     : "=q"(ok), "+m"(*(volatile unsigned __int128 *)&pvclock_vdso_views.seq),
+			     : "=q"(ok), "+m"(*(volatile unsigned __int128 *)&pvclock_views.seq),
 			       "+a"(*seq), "+d"(*tmax)
 			     : "b"(nseq), "c"(ntmax)
 			     : "memory", "cc");
@@ -33,7 +33,7 @@ static uint64_t tsc_after_barrier(void)
 }
 
 /* Record @k into *@out under the version protocol; 0 when it stays mid-update. */
-static int snapshot(const struct pvclock_source *src, unsigned k, struct vdso_snap *out,
+static int snapshot(const struct pvclock_source *src, unsigned k, struct view_snap *out,
 		    uint32_t *version)
 {
 	struct pvclock_record rec;
@@ -53,11 +53,11 @@ static int snapshot(const struct pvclock_source *src, unsigned k, struct vdso_sn
  * Fill @nv from the records; a record that stays mid-update keeps its entry
  * from @old.  The lead is the record ahead at @tsc.
  */
-static void fill(const struct pvclock_source *src, struct vdso_view *nv,
-		 const struct vdso_view *old, uint64_t tsc)
+static void fill(const struct pvclock_source *src, struct view *nv,
+		 const struct view *old, uint64_t tsc)
 {
 	unsigned nr = src->nr_valid < PVCLOCK_PAGE_SLOTS ? src->nr_valid : PVCLOCK_PAGE_SLOTS;
-	const struct vdso_snap *lead = 0;
+	const struct view_snap *lead = 0;
 	uint64_t best = 0;
 	int uniform = 1;
 
@@ -68,7 +68,7 @@ static void fill(const struct pvclock_source *src, struct vdso_view *nv,
 		}
 	}
 	for (unsigned k = 0; k < nr; k++) {
-		const struct vdso_snap *p = &nv->snap[k];
+		const struct view_snap *p = &nv->snap[k];
 		uint64_t w;
 
 		if (!p->mul)
@@ -84,7 +84,7 @@ static void fill(const struct pvclock_source *src, struct vdso_view *nv,
 	if (!lead) {
 		nv->nr = 0;
 		nv->uniform = 1;
-		nv->lead = (struct vdso_snap){ 0 };
+		nv->lead = (struct view_snap){ 0 };
 		return;
 	}
 	nv->nr = nr;
@@ -93,7 +93,7 @@ static void fill(const struct pvclock_source *src, struct vdso_view *nv,
 }
 
 /* The floor of the view that follows @old, closed at @tmax (padded, see percpu.h). */
-static uint64_t next_floor(const struct vdso_view *old, uint64_t tmax)
+static uint64_t next_floor(const struct view *old, uint64_t tmax)
 {
 	uint64_t g;
 
@@ -103,10 +103,10 @@ static uint64_t next_floor(const struct vdso_view *old, uint64_t tmax)
 	return g > old->floor ? g : old->floor;
 }
 
-void pvclock_vdso_view_rebuild(const struct pvclock_source *src, uint64_t seq)
+void pvclock_view_rebuild(const struct pvclock_source *src, uint64_t seq)
 {
-	struct vdso_views *vs = &pvclock_vdso_views;
-	struct vdso_view *old = &vs->view[seq >> 1 & 1], *nv = &vs->view[(seq >> 1 & 1) ^ 1];
+	struct views *vs = &pvclock_views;
+	struct view *old = &vs->view[seq >> 1 & 1], *nv = &vs->view[(seq >> 1 & 1) ^ 1];
 	uint64_t s = seq, tmax = 0, t;
 
 	/* Another rebuild holds view @seq: no write (and no line taken) to find that out. */
@@ -134,10 +134,10 @@ void pvclock_vdso_view_rebuild(const struct pvclock_source *src, uint64_t seq)
 	} while (!cas_pair(&s, &tmax, seq + 2, 0));
 }
 
-void pvclock_vdso_view_follow(const struct pvclock_source *src)
+void pvclock_view_follow(const struct pvclock_source *src)
 {
-	uint64_t seq = __atomic_load_n(&pvclock_vdso_views.seq, __ATOMIC_ACQUIRE);
-	const struct vdso_view *v = &pvclock_vdso_views.view[seq >> 1 & 1];
+	uint64_t seq = __atomic_load_n(&pvclock_views.seq, __ATOMIC_ACQUIRE);
+	const struct view *v = &pvclock_views.view[seq >> 1 & 1];
 	unsigned nr = src->nr_valid < PVCLOCK_PAGE_SLOTS ? src->nr_valid : PVCLOCK_PAGE_SLOTS;
 
 	if (seq & 1)
@@ -145,16 +145,16 @@ void pvclock_vdso_view_follow(const struct pvclock_source *src)
 	/* Only the closed copy is ever written: the open one's versions are stable. */
 	for (unsigned k = 0; k < nr; k++) {
 		if (view_record_moved(src, v, k)) {
-			pvclock_vdso_view_rebuild(src, seq);
+			pvclock_view_rebuild(src, seq);
 			return;
 		}
 	}
 }
 
-int pvclock_vdso_view_closing(uint64_t seq, uint64_t *ns)
+int pvclock_view_closing(uint64_t seq, uint64_t *ns)
 {
-	const struct vdso_view *old = &pvclock_vdso_views.view[seq >> 1 & 1];
-	uint64_t s = seq, tmax = __atomic_load_n(&pvclock_vdso_views.tmax, __ATOMIC_RELAXED);
+	const struct view *old = &pvclock_views.view[seq >> 1 & 1];
+	uint64_t s = seq, tmax = __atomic_load_n(&pvclock_views.tmax, __ATOMIC_RELAXED);
 	/* RDTSCP waits for the load that found seq odd: later than every open-view read. */
 	uint64_t tsc = pvclock_rdtscp(0);
 	uint64_t floor, g, gmax;
@@ -186,7 +186,7 @@ int pvclock_vdso_view_closing(uint64_t seq, uint64_t *ns)
 		g = g < gmax ? g : gmax;
 	}
 	pvclock_barrier();
-	if (__atomic_load_n(&pvclock_vdso_views.seq, __ATOMIC_RELAXED) != seq)
+	if (__atomic_load_n(&pvclock_views.seq, __ATOMIC_RELAXED) != seq)
 		return PVCLOCK_ESTUCK;
 	if (!nr)
 		return PVCLOCK_EINVALID;
@@ -196,9 +196,9 @@ int pvclock_vdso_view_closing(uint64_t seq, uint64_t *ns)
 	return PVCLOCK_OK;
 }
 
-VDSO_HIDDEN void pvclock_vdso_percpu_reset(const struct pvclock_source *src)
+PVCLOCK_HIDDEN void pvclock_view_reset(const struct pvclock_source *src)
 {
-	struct vdso_views *vs = &pvclock_vdso_views;
+	struct views *vs = &pvclock_views;
 
 	for (unsigned i = 0; i < sizeof(*vs); i++)
 		((volatile unsigned char *)vs)[i] = 0;

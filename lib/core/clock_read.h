@@ -1,0 +1,122 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * lib/core/clock_read.h - the general reader: any served clock, any
+ * counter, any layout, inside a time namespace too.  The straight lines in
+ * clock.c and pvclock/clock.h are its fast special cases; start-up checks
+ * the time data through it.
+ */
+#ifndef PVCLOCK_CORE_CLOCK_READ_H
+#define PVCLOCK_CORE_CLOCK_READ_H
+
+#include "pvclock/read.h"
+#include "clock_state.h"
+#include "view.h"
+
+/* The kvm-clock counter (the straight TSC path below does not use it). */
+static inline __attribute__((always_inline)) int pv_counter(const struct clock_state *s, uint64_t *c)
+{
+	struct pvclock_time t;
+	int rc;
+
+	/* Auto: a glance at vCPU 0's flags (a line only the host writes) picks the protocol. */
+	if (s->counter == CLOCK_COUNTER_PV_VCPU0 ||
+	    (s->counter == CLOCK_COUNTER_PV_AUTO &&
+	     (((const volatile struct pvclock_record *)s->src.slots)->flags & PVCLOCK_TSC_STABLE))) {
+		for (unsigned round = 0;; round++) {
+			rc = pvclock_read_vcpu0_mode(&s->src, &t, (enum pvclock_tsc_mode)s->src.tsc_mode);
+			if (rc != PVCLOCK_ESTUCK || round == CLOCK_STUCK_ROUNDS)
+				break;
+			/* Let a descheduled writer finish (see CLOCK_MAX_RETRIES). */
+			pvclock_syscall3(PVCLOCK_SYS_sched_yield, 0, 0, 0);
+		}
+		if (__builtin_expect(rc == PVCLOCK_OK, 1)) {
+			*c = t.ns;
+			return 0;
+		}
+		/* Forced vCPU 0 behaves as the kernel: unstable means the system call. */
+		if (rc != PVCLOCK_EUNSTABLE || s->counter == CLOCK_COUNTER_PV_VCPU0)
+			return 1;
+	}
+	/* TSC_STABLE is clear: the per-vCPU records take over. */
+	return pvclock_view_read(&s->src, c) != PVCLOCK_OK;
+}
+
+static inline __attribute__((always_inline)) int read_counter(const struct clock_state *s, uint64_t *c)
+{
+	if (__builtin_expect(s->counter == CLOCK_COUNTER_RDTSCP, 1)) {
+		*c = pvclock_rdtscp(0);
+		return 0;
+	}
+	if (s->counter == CLOCK_COUNTER_LFENCE) {
+		*c = pvclock_rdtsc_lfence();
+		return 0;
+	}
+	return pv_counter(s, c);
+}
+
+/*
+ * clock_served - CLOCK_@clk (one of the served ids) from the time data; 0,
+ * or 1 when this call must be delegated (no data, clock mode changed,
+ * counter unavailable, an update that does not end).
+ */
+static inline __attribute__((always_inline)) int clock_served(const struct clock_state *s, unsigned clk,
+							      struct pvclock_timespec *ts)
+{
+	unsigned blk = clk == PVCLOCK_CLOCK_MONOTONIC_RAW ? KDATA_RAW : KDATA_HRES;
+	const volatile struct kdata_clock *vc, *f;
+	uint64_t cycles, last, mask, max_cycles, sec, nsec, ns;
+	uint32_t seq, mult, shift, budget = 1u << 20;
+
+	if (__builtin_expect(!s->kd, 0))
+		return 1;
+	/*
+	 * A process that left its time namespace (setns) no longer has the real
+	 * data where it was, and touching that page raises SIGBUS: the offsets
+	 * page, always mapped, says so first.  Only a single-threaded process
+	 * may change its time namespace, so the answer holds for this call.
+	 */
+	if (__builtin_expect(s->ns != 0, 0) &&
+	    !kdata_mode_is_timens(kdata_block(s->ns, &s->lay, blk)->clock_mode))
+		return 1;
+	vc = kdata_block(s->kd, &s->lay, blk);
+	f = kdata_fields(vc, &s->lay);
+	for (;;) {
+		if (__builtin_expect(budget-- == 0, 0))
+			return 1;
+		seq = kdata_read_begin(vc);
+		if (__builtin_expect(seq & 1, 0)) {
+			/* The offsets page of a namespace entered since start-up: odd for good. */
+			if (kdata_mode_is_timens(vc->clock_mode))
+				return 1;
+			__asm__ __volatile__("pause");
+			continue;
+		}
+		if (__builtin_expect(vc->clock_mode != s->kmode, 0))
+			return 1;
+		/* The ordered counter read cannot pass the sequence load. */
+		if (__builtin_expect(read_counter(s, &cycles), 0))
+			return 1;
+		sec = f->base[clk].sec;
+		nsec = f->base[clk].nsec;
+		last = vc->cycle_last;
+		mask = f->mask;
+		max_cycles = kdata_max_cycles(f, &s->lay);
+		mult = f->mult;
+		shift = f->shift;
+		if (!kdata_read_retry(vc, seq))
+			break;
+	}
+
+	ns = kdata_ns(cycles, last, mask, max_cycles, mult, shift, nsec);
+	if (s->ns) {
+		const volatile struct kdata_clock *o = kdata_fields(kdata_block(s->ns, &s->lay, blk), &s->lay);
+
+		/* Namespace offsets: signed seconds, ns below one second. */
+		sec += o->base[clk].sec;
+		ns += o->base[clk].nsec;
+	}
+	kdata_split(sec, ns, &ts->tv_sec, &ts->tv_nsec);
+	return 0;
+}
+
+#endif /* PVCLOCK_CORE_CLOCK_READ_H */
