@@ -151,6 +151,38 @@ static inline uint64_t kdata_ns(uint64_t cycles, uint64_t last, uint64_t mask,
 	return (uint64_t)(((unsigned __int128)delta * mult + base_nsec) >> shift);
 }
 
+/* What a reader copies out of a block for one clock, between kdata_read_begin() and _retry(). */
+struct kdata_params {
+	uint64_t sec;
+	uint64_t nsec;
+	uint64_t last;
+	uint64_t mask;
+	uint64_t max_cycles;
+	uint32_t mult;
+	uint32_t shift;
+};
+
+/* kdata_load - block @vc's parameters for clock @clk, in layout @l. */
+static inline void kdata_load(const volatile struct kdata_clock *vc, const struct kdata_layout *l,
+			      unsigned clk, struct kdata_params *p)
+{
+	const volatile struct kdata_clock *f = kdata_fields(vc, l);
+
+	p->sec = f->base[clk].sec;
+	p->nsec = f->base[clk].nsec;
+	p->last = vc->cycle_last;
+	p->mask = f->mask;
+	p->max_cycles = kdata_max_cycles(f, l);
+	p->mult = f->mult;
+	p->shift = f->shift;
+}
+
+/* kdata_params_ns - kdata_ns() with the loaded parameters. */
+static inline uint64_t kdata_params_ns(const struct kdata_params *p, uint64_t cycles)
+{
+	return kdata_ns(cycles, p->last, p->mask, p->max_cycles, p->mult, p->shift, p->nsec);
+}
+
 /* kdata_split - sec + ns into a normalised pair; ns is rarely a second or more. */
 static inline void kdata_split(uint64_t sec, uint64_t ns, int64_t *tv_sec, long *tv_nsec)
 {

@@ -47,7 +47,7 @@ static __attribute__((noinline)) int gettime_pv_stale(long clk, struct pvclock_t
 
 /*
  * kvm-clock with vCPU 0's record unstable, in auto mode, without the view
- * map: the per-vCPU view (percpu.h) and the kernel's arithmetic in one
+ * map: the per-vCPU view (view.h) and the kernel's arithmetic in one
  * straight line.  The view is read between the two loads of the time
  * data's sequence count, as the general path's counter is; anything
  * unusual takes the general path.
@@ -56,9 +56,9 @@ static __attribute__((noinline)) int gettime_view(const volatile struct kdata_cl
 						   long clk, struct pvclock_timespec *ts)
 {
 	const struct clock_state *s = &pvclock_clock_state;
-	const volatile struct kdata_clock *f = kdata_fields(vc, &s->lay);
-	uint64_t vseq, pv, sec, nsec, last, mask, max_cycles, ns;
-	uint32_t kseq, mult, shift;
+	struct kdata_params p;
+	uint64_t vseq, pv;
+	uint32_t kseq;
 	int rc;
 
 	kseq = kdata_read_begin(vc);
@@ -67,19 +67,12 @@ static __attribute__((noinline)) int gettime_view(const volatile struct kdata_cl
 	rc = view_try(&s->src, &vseq, &pv);
 	if (__builtin_expect(rc != VIEW_DONE && rc != VIEW_DONE_STALE, 0))
 		return gettime_slow(clk, ts);
-	sec = f->base[clk].sec;
-	nsec = f->base[clk].nsec;
-	last = vc->cycle_last;
-	mask = f->mask;
-	max_cycles = kdata_max_cycles(f, &s->lay);
-	mult = f->mult;
-	shift = f->shift;
+	kdata_load(vc, &s->lay, (unsigned)clk, &p);
 	if (kdata_read_retry(vc, kseq))
 		return gettime_slow(clk, ts);
 	if (__builtin_expect(rc == VIEW_DONE_STALE, 0))
 		pvclock_view_rebuild(&s->src, vseq);
-	ns = kdata_ns(pv, last, mask, max_cycles, mult, shift, nsec);
-	kdata_split(sec, ns, &ts->tv_sec, &ts->tv_nsec);
+	kdata_split(p.sec, kdata_params_ns(&p, pv), &ts->tv_sec, &ts->tv_nsec);
 	return 0;
 }
 

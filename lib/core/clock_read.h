@@ -63,9 +63,10 @@ static inline __attribute__((always_inline)) int clock_served(const struct clock
 							      struct pvclock_timespec *ts)
 {
 	unsigned blk = clk == PVCLOCK_CLOCK_MONOTONIC_RAW ? KDATA_RAW : KDATA_HRES;
-	const volatile struct kdata_clock *vc, *f;
-	uint64_t cycles, last, mask, max_cycles, sec, nsec, ns;
-	uint32_t seq, mult, shift, budget = 1u << 20;
+	const volatile struct kdata_clock *vc;
+	struct kdata_params p;
+	uint64_t cycles, ns;
+	uint32_t seq, budget = 1u << 20;
 
 	if (__builtin_expect(!s->kd, 0))
 		return 1;
@@ -79,7 +80,6 @@ static inline __attribute__((always_inline)) int clock_served(const struct clock
 	    !kdata_mode_is_timens(kdata_block(s->ns, &s->lay, blk)->clock_mode))
 		return 1;
 	vc = kdata_block(s->kd, &s->lay, blk);
-	f = kdata_fields(vc, &s->lay);
 	for (;;) {
 		if (__builtin_expect(budget-- == 0, 0))
 			return 1;
@@ -96,26 +96,20 @@ static inline __attribute__((always_inline)) int clock_served(const struct clock
 		/* The ordered counter read cannot pass the sequence load. */
 		if (__builtin_expect(read_counter(s, &cycles), 0))
 			return 1;
-		sec = f->base[clk].sec;
-		nsec = f->base[clk].nsec;
-		last = vc->cycle_last;
-		mask = f->mask;
-		max_cycles = kdata_max_cycles(f, &s->lay);
-		mult = f->mult;
-		shift = f->shift;
+		kdata_load(vc, &s->lay, clk, &p);
 		if (!kdata_read_retry(vc, seq))
 			break;
 	}
 
-	ns = kdata_ns(cycles, last, mask, max_cycles, mult, shift, nsec);
+	ns = kdata_params_ns(&p, cycles);
 	if (s->ns) {
 		const volatile struct kdata_clock *o = kdata_fields(kdata_block(s->ns, &s->lay, blk), &s->lay);
 
 		/* Namespace offsets: signed seconds, ns below one second. */
-		sec += o->base[clk].sec;
+		p.sec += o->base[clk].sec;
 		ns += o->base[clk].nsec;
 	}
-	kdata_split(sec, ns, &ts->tv_sec, &ts->tv_nsec);
+	kdata_split(p.sec, ns, &ts->tv_sec, &ts->tv_nsec);
 	return 0;
 }
 
