@@ -65,15 +65,6 @@ static void need_served(void)
 			     "every clock is delegated");
 }
 
-static int cpus_usable(void)
-{
-	cpu_set_t set;
-
-	if (sched_getaffinity(0, sizeof(set), &set) != 0)
-		return 1;
-	return CPU_ISSET(0, &set) && CPU_ISSET(1, &set) ? 2 : 1;
-}
-
 /* --- against the running kernel ------------------------------------------------ */
 
 Test(vdso_kernel, bracket_1e6_per_served_clock, .timeout = 300)
@@ -84,19 +75,9 @@ Test(vdso_kernel, bracket_1e6_per_served_clock, .timeout = 300)
 	if (!kernel)
 		cr_skip_test("the process has no kernel vDSO to compare with");
 	for (unsigned i = 0; i < NR_SERVED; i++) {
-		long clk = served_clocks[i], violations = 0, bad_nsec = 0;
+		long clk = served_clocks[i], violations, bad_nsec;
 
-		for (int n = 0; n < 1000000; n++) {
-			struct timespec a, b, c;
-
-			kernel(clk, &a);
-			__vdso_clock_gettime(clk, &b);
-			kernel(clk, &c);
-			if (ns_of(b) < ns_of(a) || ns_of(b) > ns_of(c))
-				violations++;
-			if (b.tv_nsec < 0 || b.tv_nsec >= 1000000000l)
-				bad_nsec++;
-		}
+		kernel_bracket(__vdso_clock_gettime, kernel, clk, 1000000, &violations, &bad_nsec);
 		cr_expect_eq(violations, 0, "clock %ld: %ld of 10^6 values outside [kernel before, kernel after]",
 			     clk, violations);
 		cr_expect_eq(bad_nsec, 0, "clock %ld: %ld values with tv_nsec out of range", clk, bad_nsec);
@@ -284,53 +265,13 @@ Test(vdso_kernel, gettimeofday_time_getres_getcpu)
 
 /* --- monotonic across threads ---------------------------------------------------- */
 
-struct warp {
-	pthread_mutex_t lock;
-	long clk;
-	int64_t last;
-	long warps, reads;
-	int iterations;
-	int migrate;
-};
-
-static void *warp_thread(void *arg)
-{
-	struct warp *w = arg;
-	int ncpu = cpus_usable();
-
-	for (int i = 0; i < w->iterations; i++) {
-		struct timespec ts;
-
-		if (w->migrate && ncpu > 1 && i % 1000 == 0)
-			pin_to((unsigned)(i / 1000) % 2);
-		/* Reading inside the lock orders every read after the previous one. */
-		pthread_mutex_lock(&w->lock);
-		__vdso_clock_gettime(w->clk, &ts);
-		warp_note(ns_of(ts), &w->last, &w->warps, &w->reads);
-		pthread_mutex_unlock(&w->lock);
-	}
-	return NULL;
-}
-
-static long run_warp(long clk, int threads, int iterations, int migrate)
-{
-	struct warp w = { PTHREAD_MUTEX_INITIALIZER, clk, 0, 0, 0, iterations, migrate };
-	pthread_t t[8];
-
-	for (int i = 0; i < threads; i++)
-		cr_assert_eq(pthread_create(&t[i], NULL, warp_thread, &w), 0);
-	for (int i = 0; i < threads; i++)
-		pthread_join(t[i], NULL);
-	cr_assert_eq(w.reads, (long)threads * iterations);
-	return w.warps;
-}
-
 Test(vdso_kernel, warp_across_threads, .timeout = 120)
 {
 	need_served();
 	for (unsigned i = 0; i < NR_SERVED; i++) {
-		long warps = run_warp(served_clocks[i], 4, 100000, 1);
+		long warps = run_warp(__vdso_clock_gettime, served_clocks[i], 4, 100000, 1);
 
+		cr_assert_neq(warps, -1, "the reader threads did not all run");
 		cr_expect_eq(warps, 0, "clock %ld went back %ld times across threads", served_clocks[i], warps);
 	}
 }
@@ -530,20 +471,21 @@ Test(vdso_fallback, env_off)
 	cr_expect(WIFEXITED(status) && WEXITSTATUS(status) == 0, "the child run failed (status %d)", status);
 }
 
+static int sys_reader(long clk, struct timespec *ts)
+{
+	return (int)sys_gettime(clk, ts);
+}
+
 /* Every served clock @n times within [system call before, after]; the number outside. */
-static long kernel_bracket(int n)
+static long syscall_bracket(int n)
 {
 	long bad = 0;
 
 	for (unsigned i = 0; i < NR_SERVED; i++) {
-		for (int k = 0; k < n; k++) {
-			struct timespec ts;
-			int64_t a = sys_ns(served_clocks[i]), c;
+		long outside, bad_nsec;
 
-			bad += __vdso_clock_gettime(served_clocks[i], &ts) != 0;
-			c = sys_ns(served_clocks[i]);
-			bad += ns_of(ts) < a || ns_of(ts) > c;
-		}
+		kernel_bracket(__vdso_clock_gettime, sys_reader, served_clocks[i], n, &outside, &bad_nsec);
+		bad += outside + bad_nsec;
 	}
 	return bad;
 }
@@ -570,11 +512,11 @@ Test(vdso_startup, a_child_forked_during_start_up_takes_it_over, .timeout = 60)
 	cr_assert_neq(pid, -1);
 	if (pid == 0) {
 		/* The first call takes the start-up over. */
-		if (kernel_bracket(1) != 0)
+		if (syscall_bracket(1) != 0)
 			_exit(2);
 		if (__atomic_load_n(&pvclock_clock_phase, __ATOMIC_ACQUIRE) != CLOCK_READY)
 			_exit(3);
-		_exit(kernel_bracket(1000) != 0 ? 4 : 0);
+		_exit(syscall_bracket(1000) != 0 ? 4 : 0);
 	}
 	cr_assert_eq(__vdso_clock_gettime(CLOCK_MONOTONIC, &ts), 0);
 	cr_expect_eq(__atomic_load_n(&pvclock_clock_phase, __ATOMIC_ACQUIRE), clock_phase_starting(),
@@ -608,7 +550,7 @@ Test(vdso_startup, the_time_data_is_found_without_proc, .timeout = 60)
 		pvclock_clock_test_reset();
 		if (!pvclock_clock_test_served())
 			_exit(3);
-		_exit(kernel_bracket(1000) != 0 ? 4 : 0);
+		_exit(syscall_bracket(1000) != 0 ? 4 : 0);
 	}
 	cr_assert_eq(waitpid(pid, &status, 0), pid);
 	cr_assert(WIFEXITED(status));
@@ -665,7 +607,7 @@ static int started_inside_child(void *arg)
 	pvclock_clock_test_reset();
 	if (!pvclock_clock_test_served())
 		return 3;
-	return kernel_bracket(20000) != 0 ? 4 : 0;
+	return syscall_bracket(20000) != 0 ? 4 : 0;
 }
 
 Test(vdso_timens, monotonic_and_boottime_offsets, .timeout = 60)
@@ -693,7 +635,7 @@ static int inherited_state_child(void *arg)
 	/* The state is the parent's: data found outside any namespace. */
 	if (!pvclock_clock_state.kd || pvclock_clock_state.ns)
 		return 3;
-	if (kernel_bracket(200) != 0)
+	if (syscall_bracket(200) != 0)
 		return 4;
 	for (int k = 0; k < 200; k++) {
 		struct timespec ts;
@@ -731,11 +673,11 @@ static int setns_home_child(void *arg)
 	pvclock_clock_test_reset();
 	if (!pvclock_clock_test_served() || !pvclock_clock_state.ns)
 		return 3;
-	if (kernel_bracket(200) != 0)
+	if (syscall_bracket(200) != 0)
 		return 4;
 	if (setns(home, CLONE_NEWTIME) != 0)
 		return 79;
-	return kernel_bracket(2000) != 0 ? 5 : 0;
+	return syscall_bracket(2000) != 0 ? 5 : 0;
 }
 
 Test(vdso_timens, setns_back_to_the_first_namespace_keeps_the_kernels_time, .timeout = 60)
