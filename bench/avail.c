@@ -188,6 +188,16 @@ int cb_avail_dropin(const struct cb_path *p, const char **why)
 	}
 	return 0;
 }
+int cb_avail_lib_clock(const struct cb_path *p, const char **why)
+{
+	/* Delegated, the row would time the kernel's vDSO again under another name. */
+	if (!(pvclock_clock_init() >> p->clock_id & 1)) {
+		*why = "the library hands this clock to the kernel here (time data not served: "
+		       "another clocksource, an unknown layout, or PVCLOCK_VDSO=off)";
+		return -1;
+	}
+	return 0;
+}
 
 
 #ifdef CB_HAVE_DLOPEN

@@ -17,6 +17,7 @@ int cb_avail_getcpu_rseq(const struct cb_path *p, const char **why);
 int cb_avail_getcpu_syscall(const struct cb_path *p, const char **why);
 int cb_avail_getcpu_vdso(const struct cb_path *p, const char **why);
 int cb_avail_kernel_cgt(const struct cb_path *p, const char **why);
+int cb_avail_lib_clock(const struct cb_path *p, const char **why);
 int cb_avail_pv(const struct cb_path *p, const char **why);
 int cb_avail_pv_floor(const struct cb_path *p, const char **why);
 int cb_avail_pv_migrate(const struct cb_path *p, const char **why);

@@ -252,6 +252,11 @@ RD_CGT(vdso_monotonic_coarse, cb_kernel_cgt, CLOCK_MONOTONIC_COARSE)
 RD_CGT(vdso_realtime_coarse, cb_kernel_cgt, CLOCK_REALTIME_COARSE)
 RD_CGT(libc_monotonic, clock_gettime, CLOCK_MONOTONIC)
 RD_CGT(dropin_monotonic, cb_dropin_cgt, CLOCK_MONOTONIC)
+/* The library's clocks (pvclock/clock.h): inline, as a program linked with libpvclock.a calls them. */
+RD_CGT(lib_monotonic, pvclock_clock_gettime, CLOCK_MONOTONIC)
+RD_CGT(lib_realtime, pvclock_clock_gettime, CLOCK_REALTIME)
+RD_CGT(lib_monotonic_raw, pvclock_clock_gettime, CLOCK_MONOTONIC_RAW)
+RD_CGT(lib_boottime, pvclock_clock_gettime, CLOCK_BOOTTIME)
 static inline uint64_t rd_syscall_monotonic(const void *a, unsigned *err)
 {
 	struct timespec *ts = (struct timespec *)a;
@@ -269,6 +274,10 @@ CB_PATH(vdso_realtime_coarse, TS)
 CB_PATH(libc_monotonic, TS)
 CB_PATH(syscall_monotonic, TS)
 CB_PATH(dropin_monotonic, TS)
+CB_PATH(lib_monotonic, TS)
+CB_PATH(lib_realtime, TS)
+CB_PATH(lib_monotonic_raw, TS)
+CB_PATH(lib_boottime, TS)
 
 void cb_timer_batches(double *out, size_t nb)
 {
@@ -339,6 +348,18 @@ const struct cb_path cb_paths[] = {
 	{ "pv_percpu_syscall", "getcpu syscall; version; lfence; rdtsc; fields; getcpu syscall; version",
 	  CB_GROUP_PVCLOCK, CB_UNIT_NS, CB_CHAIN_BOUND, CLOCK_MONOTONIC_RAW,
 	  cb_avail_pv_percpu_syscall, LOOPS(pv_percpu_syscall) },
+	{ "lib_monotonic", "pvclock_clock_gettime(CLOCK_MONOTONIC) (library, inline)",
+	  CB_GROUP_PVCLOCK, CB_UNIT_NS, CB_CHAIN_BOUND, CLOCK_MONOTONIC, cb_avail_lib_clock,
+	  LOOPS(lib_monotonic) },
+	{ "lib_realtime", "pvclock_clock_gettime(CLOCK_REALTIME) (library, inline)",
+	  CB_GROUP_PVCLOCK, CB_UNIT_NS, CB_CHAIN_BOUND, CLOCK_REALTIME, cb_avail_lib_clock,
+	  LOOPS(lib_realtime) },
+	{ "lib_monotonic_raw", "pvclock_clock_gettime(CLOCK_MONOTONIC_RAW) (library, inline)",
+	  CB_GROUP_PVCLOCK, CB_UNIT_NS, CB_CHAIN_BOUND, CLOCK_MONOTONIC_RAW, cb_avail_lib_clock,
+	  LOOPS(lib_monotonic_raw) },
+	{ "lib_boottime", "pvclock_clock_gettime(CLOCK_BOOTTIME) (library, inline)",
+	  CB_GROUP_PVCLOCK, CB_UNIT_NS, CB_CHAIN_BOUND, CLOCK_BOOTTIME, cb_avail_lib_clock,
+	  LOOPS(lib_boottime) },
 	{ "pv_migrate", "getcpu; count; getcpu; version; lfence; rdtsc; fields; version; count",
 	  CB_GROUP_PVCLOCK, CB_UNIT_NS, CB_CHAIN_BOUND | CB_SIMULATED, -1,
 	  cb_avail_pv_migrate, LOOPS(pv_migrate) },
