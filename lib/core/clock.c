@@ -187,6 +187,17 @@ static inline __attribute__((always_inline)) int gettime_pv(const volatile struc
 	return 0;
 }
 
+/* The straight TSC line for the layouts before 6.15; out of line, so the map's path saves no registers. */
+static __attribute__((noinline)) int gettime_tsc_layout(long clk, struct pvclock_timespec *ts)
+{
+	const struct clock_state *s = &pvclock_clock_state;
+
+	if (pvclock_clock_read_tsc((const struct kdata_clock *)s->kd, s->lay.stride, s->lay.foff,
+				   s->lay.max_or, clk, ts) == 0)
+		return 0;
+	return gettime_slow(clk, ts);
+}
+
 /*
  * The one switch: on the reader start-up published (CLOCK_READER_START
  * before it did, and while tests switch data).
@@ -197,11 +208,7 @@ int pvclock_clock_read_other(long clk, struct pvclock_timespec *ts)
 
 	switch (__atomic_load_n(&pvclock_clock_reader, __ATOMIC_ACQUIRE)) {
 	case CLOCK_READER_TSC_LAYOUT:
-		/* The layouts before 6.15. */
-		if (pvclock_clock_read_tsc((const struct kdata_clock *)s->kd, s->lay.stride, s->lay.foff,
-					   s->lay.max_or, clk, ts) == 0)
-			return 0;
-		break;
+		return gettime_tsc_layout(clk, ts);
 	case CLOCK_READER_PV_MAP:
 		if (__builtin_expect(ts && (unsigned long)clk < KDATA_BASES, 1) &&
 		    __builtin_expect(PVMAP_CLOCKS >> clk & 1, 1))
