@@ -31,7 +31,7 @@ static void aux_take(struct vproc_aux *aux, uint64_t type, uint64_t value)
 		aux->phdr = value;
 }
 
-void vproc_aux(struct vproc_aux *aux)
+static void aux_read(struct vproc_aux *aux)
 {
 	uint64_t pair[2], v[2 * 48];
 	long fd, n;
@@ -51,6 +51,26 @@ void vproc_aux(struct vproc_aux *aux)
 	while (read_some(fd, pair, sizeof(pair)) == (long)sizeof(pair) && pair[0] != 0)
 		aux_take(aux, pair[0], pair[1]);
 	pvclock_syscall3(PVCLOCK_SYS_close, fd, 0, 0);
+}
+
+/*
+ * The vector is the same for the life of the process (a child has its
+ * parent's): read once, published with a flag.  Two callers that race both
+ * read it, and store the same values.
+ */
+void vproc_aux(struct vproc_aux *aux)
+{
+	static struct vproc_aux kept;
+	static int have;
+
+	if (!__atomic_load_n(&have, __ATOMIC_ACQUIRE)) {
+		struct vproc_aux now;
+
+		aux_read(&now);
+		kept = now;
+		__atomic_store_n(&have, 1, __ATOMIC_RELEASE);
+	}
+	*aux = kept;
 }
 
 void vproc_env_init(struct vproc_env *st)
