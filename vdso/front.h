@@ -8,6 +8,8 @@
 #ifndef PVCLOCK_VDSO_FRONT_H
 #define PVCLOCK_VDSO_FRONT_H
 
+#include "pvclock/clock.h"
+
 /* front_errno - where errno lives for the calling thread; NULL where it cannot be found. */
 int *front_errno(void) PVCLOCK_HIDDEN;
 
