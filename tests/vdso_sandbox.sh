@@ -5,7 +5,9 @@
 # pipe2/read and the clock system calls killed by it, /proc hidden (a
 # mount namespace), started as "ld.so ./prog", eight threads whose first
 # calls race each other (and, loaded by hand, the start-up).  Each must
-# answer as libc and the kernel do (tests/vdso_sandbox_child.c).
+# answer as libc and the kernel do, and, where the kernel's vDSO serves the
+# clocks from memory (clocksource tsc or kvm-clock), serve them without a
+# system call (tests/vdso_sandbox_child.c).
 # usage: vdso_sandbox.sh LIBPVCLOCK_VDSO_SO CHILD
 set -u
 so=$1
