@@ -130,8 +130,10 @@ enum clock_request vproc_request(char *const *env)
 
 	vproc_env_init(&st);
 	if (env) {
+		/* Only the entry that starts with the key is fed: the others cost one compare. */
 		for (; *env && !st.found; env++)
-			vproc_env_feed(&st, *env, core_strlen(*env) + 1);
+			if ((*env)[0] == 'P' && core_str_starts(*env, "PVCLOCK_VDSO="))
+				vproc_env_feed(&st, *env, core_strlen(*env) + 1);
 		return vproc_env_request(&st);
 	}
 	fd = open_ro("/proc/self/environ");

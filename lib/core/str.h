@@ -26,6 +26,15 @@ static inline int core_str_eq(const char *a, const char *b)
 	return *a == *b;
 }
 
+/* core_str_starts - whether @s begins with @prefix. */
+static inline int core_str_starts(const char *s, const char *prefix)
+{
+	while (*prefix)
+		if (*s++ != *prefix++)
+			return 0;
+	return 1;
+}
+
 static inline int core_mem_eq(const void *a, const void *b, size_t n)
 {
 	const unsigned char *x = a, *y = b;
