@@ -16,6 +16,7 @@
 #include "pvclock/read.h"
 #include "pvclock/rseq.h"
 #include "pvclock/source.h"
+#include "pvclock/stamp.h"
 #include "pvclock/syscall.h"
 #include "pvclock/tsc.h"
 #include "pvclock/vdso_sym.h"

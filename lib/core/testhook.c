@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "clock_read.h"
+#include "pvclock/stamp.h"
 #include "pvmap_shared.h"
 #include "testhook.h"
 #include "view.h"
@@ -10,6 +11,7 @@ void pvclock_clock_test_reset(void)
 {
 	pvclock_clock_publish(0);
 	pvclock_clock_pvmap_reset();
+	__atomic_store_n(&pvclock_stamp_map.kseq_at, 0, __ATOMIC_SEQ_CST);
 	__atomic_store_n(&pvclock_clock_phase, clock_phase_starting(), __ATOMIC_SEQ_CST);
 	memset(&pvclock_clock_state, 0, sizeof(pvclock_clock_state));
 	pvclock_view_reset(0);
@@ -29,6 +31,7 @@ void pvclock_clock_test_use_era(int era, const void *time_data, const void *ns_p
 
 	pvclock_clock_publish(0);
 	pvclock_clock_pvmap_reset();
+	__atomic_store_n(&pvclock_stamp_map.kseq_at, 0, __ATOMIC_SEQ_CST);
 	__atomic_store_n(&pvclock_clock_phase, clock_phase_starting(), __ATOMIC_SEQ_CST);
 	memset(s, 0, sizeof(*s));
 	pvclock_view_reset(0);
