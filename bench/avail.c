@@ -188,6 +188,27 @@ int cb_avail_dropin(const struct cb_path *p, const char **why)
 	}
 	return 0;
 }
+int cb_avail_stamp(const struct cb_path *p, const char **why)
+{
+	/* Without a map every stamp is a clock read: the row would time that under another name. */
+	if (pvclock_stamp_ns(p->clock_id) == PVCLOCK_STAMP_INVALID || pvclock_stamp_map.span == 0) {
+		*why = "no stamp map here (clocksource neither tsc nor kvm-clock with TSC_STABLE, or "
+		       "the time data not served): every stamp is a clock read";
+		return -1;
+	}
+	return 0;
+}
+int cb_avail_absl(const struct cb_path *p, const char **why)
+{
+	(void)p;
+#ifdef CB_HAVE_ABSL
+	(void)why;
+	return 0;
+#else
+	*why = "not built: meson found no Abseil (Debian: libabsl-dev, and a C++ compiler)";
+	return -1;
+#endif
+}
 int cb_avail_lib_clock(const struct cb_path *p, const char **why)
 {
 	/* Delegated, the row would time the kernel's vDSO again under another name. */

@@ -8,6 +8,7 @@
 
 #include "paths.h"
 
+int cb_avail_absl(const struct cb_path *p, const char **why);
 int cb_avail_always(const struct cb_path *p, const char **why);
 int cb_avail_dropin(const struct cb_path *p, const char **why);
 int cb_avail_getcpu_libc(const struct cb_path *p, const char **why);
@@ -28,5 +29,6 @@ int cb_avail_pv_percpu_vdso(const struct cb_path *p, const char **why);
 int cb_avail_pv_rdtscp(const struct cb_path *p, const char **why);
 int cb_avail_pv_rseq(const struct cb_path *p, const char **why);
 int cb_avail_rdtscp(const struct cb_path *p, const char **why);
+int cb_avail_stamp(const struct cb_path *p, const char **why);
 
 #endif /* CLOCKBENCH_AVAIL_H */

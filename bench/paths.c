@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "absl.h"
 #include "avail.h"
 #include "paths.h"
 #include "sim.h"
@@ -274,6 +275,30 @@ CB_PATH(vdso_realtime_coarse, TS)
 CB_PATH(libc_monotonic, TS)
 CB_PATH(syscall_monotonic, TS)
 CB_PATH(dropin_monotonic, TS)
+/* Timestamps (pvclock/stamp.h), and Abseil's where it is built in. */
+#define RD_STAMP(name, expr)                                                                \
+	static inline uint64_t rd_##name(const void *a, unsigned *err)                      \
+	{                                                                                   \
+		int64_t v = (expr);                                                         \
+		(void)a;                                                                    \
+		if (__builtin_expect(v == PVCLOCK_STAMP_INVALID, 0))                        \
+			(*err)++;                                                           \
+		return (uint64_t)v;                                                         \
+	}
+RD_STAMP(stamp_monotonic, pvclock_stamp_ns(CLOCK_MONOTONIC))
+RD_STAMP(stamp_realtime, pvclock_stamp_ns(CLOCK_REALTIME))
+RD_STAMP(stamp_monotonic_ordered, pvclock_stamp_ns_ordered(CLOCK_MONOTONIC))
+RD_STAMP(absl_realtime, cb_absl_now_ns())
+static inline uint64_t rd_stamp_ticks(const void *a, unsigned *err)
+{
+	(void)a, (void)err;
+	return pvclock_stamp_ticks();
+}
+CB_PATH(stamp_monotonic, NO_ARG)
+CB_PATH(stamp_realtime, NO_ARG)
+CB_PATH(stamp_monotonic_ordered, NO_ARG)
+CB_PATH(stamp_ticks, NO_ARG)
+CB_PATH(absl_realtime, NO_ARG)
 CB_PATH(lib_monotonic, TS)
 CB_PATH(lib_realtime, TS)
 CB_PATH(lib_monotonic_raw, TS)
@@ -349,31 +374,31 @@ const struct cb_path cb_paths[] = {
 	  CB_GROUP_PVCLOCK, CB_UNIT_NS, CB_CHAIN_BOUND, CLOCK_MONOTONIC_RAW,
 	  cb_avail_pv_percpu_syscall, LOOPS(pv_percpu_syscall) },
 	{ "lib_monotonic", "pvclock_clock_gettime(CLOCK_MONOTONIC) (library, inline)",
-	  CB_GROUP_PVCLOCK, CB_UNIT_NS, CB_CHAIN_BOUND, CLOCK_MONOTONIC, cb_avail_lib_clock,
+	  CB_GROUP_PVCLOCK, CB_UNIT_NS, CB_CHAIN_BOUND | CB_KERNEL_CLOCK, CLOCK_MONOTONIC, cb_avail_lib_clock,
 	  LOOPS(lib_monotonic) },
 	{ "lib_realtime", "pvclock_clock_gettime(CLOCK_REALTIME) (library, inline)",
-	  CB_GROUP_PVCLOCK, CB_UNIT_NS, CB_CHAIN_BOUND, CLOCK_REALTIME, cb_avail_lib_clock,
+	  CB_GROUP_PVCLOCK, CB_UNIT_NS, CB_CHAIN_BOUND | CB_KERNEL_CLOCK, CLOCK_REALTIME, cb_avail_lib_clock,
 	  LOOPS(lib_realtime) },
 	{ "lib_monotonic_raw", "pvclock_clock_gettime(CLOCK_MONOTONIC_RAW) (library, inline)",
-	  CB_GROUP_PVCLOCK, CB_UNIT_NS, CB_CHAIN_BOUND, CLOCK_MONOTONIC_RAW, cb_avail_lib_clock,
+	  CB_GROUP_PVCLOCK, CB_UNIT_NS, CB_CHAIN_BOUND | CB_KERNEL_CLOCK, CLOCK_MONOTONIC_RAW, cb_avail_lib_clock,
 	  LOOPS(lib_monotonic_raw) },
 	{ "lib_boottime", "pvclock_clock_gettime(CLOCK_BOOTTIME) (library, inline)",
-	  CB_GROUP_PVCLOCK, CB_UNIT_NS, CB_CHAIN_BOUND, CLOCK_BOOTTIME, cb_avail_lib_clock,
+	  CB_GROUP_PVCLOCK, CB_UNIT_NS, CB_CHAIN_BOUND | CB_KERNEL_CLOCK, CLOCK_BOOTTIME, cb_avail_lib_clock,
 	  LOOPS(lib_boottime) },
 	{ "pv_migrate", "getcpu; count; getcpu; version; lfence; rdtsc; fields; version; count",
 	  CB_GROUP_PVCLOCK, CB_UNIT_NS, CB_CHAIN_BOUND | CB_SIMULATED, -1,
 	  cb_avail_pv_migrate, LOOPS(pv_migrate) },
 
 	{ "vdso_monotonic", "call __vdso_clock_gettime(CLOCK_MONOTONIC)", CB_GROUP_INCUMBENT,
-	  CB_UNIT_NS, CB_CHAIN_BOUND | CB_KERNEL_VDSO, CLOCK_MONOTONIC, cb_avail_kernel_cgt,
+	  CB_UNIT_NS, CB_CHAIN_BOUND | CB_KERNEL_VDSO | CB_KERNEL_CLOCK, CLOCK_MONOTONIC, cb_avail_kernel_cgt,
 	  LOOPS(vdso_monotonic) },
 	{ "vdso_realtime", "call __vdso_clock_gettime(CLOCK_REALTIME)", CB_GROUP_INCUMBENT,
-	  CB_UNIT_NS, CB_CHAIN_BOUND, CLOCK_REALTIME, cb_avail_kernel_cgt, LOOPS(vdso_realtime) },
+	  CB_UNIT_NS, CB_CHAIN_BOUND | CB_KERNEL_CLOCK, CLOCK_REALTIME, cb_avail_kernel_cgt, LOOPS(vdso_realtime) },
 	{ "vdso_monotonic_raw", "call __vdso_clock_gettime(CLOCK_MONOTONIC_RAW)",
-	  CB_GROUP_INCUMBENT, CB_UNIT_NS, CB_CHAIN_BOUND, CLOCK_MONOTONIC_RAW, cb_avail_kernel_cgt,
+	  CB_GROUP_INCUMBENT, CB_UNIT_NS, CB_CHAIN_BOUND | CB_KERNEL_CLOCK, CLOCK_MONOTONIC_RAW, cb_avail_kernel_cgt,
 	  LOOPS(vdso_monotonic_raw) },
 	{ "vdso_boottime", "call __vdso_clock_gettime(CLOCK_BOOTTIME)", CB_GROUP_INCUMBENT,
-	  CB_UNIT_NS, CB_CHAIN_BOUND, CLOCK_BOOTTIME, cb_avail_kernel_cgt, LOOPS(vdso_boottime) },
+	  CB_UNIT_NS, CB_CHAIN_BOUND | CB_KERNEL_CLOCK, CLOCK_BOOTTIME, cb_avail_kernel_cgt, LOOPS(vdso_boottime) },
 	{ "vdso_monotonic_coarse", "call __vdso_clock_gettime(CLOCK_MONOTONIC_COARSE)",
 	  CB_GROUP_INCUMBENT, CB_UNIT_NS, CB_CHAIN_BOUND | CB_COARSE, CLOCK_MONOTONIC_COARSE,
 	  cb_avail_kernel_cgt, LOOPS(vdso_monotonic_coarse) },
@@ -381,12 +406,27 @@ const struct cb_path cb_paths[] = {
 	  CB_GROUP_INCUMBENT, CB_UNIT_NS, CB_CHAIN_BOUND | CB_COARSE, CLOCK_REALTIME_COARSE,
 	  cb_avail_kernel_cgt, LOOPS(vdso_realtime_coarse) },
 	{ "libc_monotonic", "call clock_gettime(CLOCK_MONOTONIC) (libc)", CB_GROUP_INCUMBENT,
-	  CB_UNIT_NS, CB_CHAIN_BOUND, CLOCK_MONOTONIC, cb_avail_always, LOOPS(libc_monotonic) },
+	  CB_UNIT_NS, CB_CHAIN_BOUND | CB_KERNEL_CLOCK, CLOCK_MONOTONIC, cb_avail_always, LOOPS(libc_monotonic) },
 	{ "syscall_monotonic", "syscall clock_gettime(CLOCK_MONOTONIC)", CB_GROUP_INCUMBENT,
 	  CB_UNIT_NS, CB_CHAIN_BOUND, CLOCK_MONOTONIC, cb_avail_always, LOOPS(syscall_monotonic) },
 	{ "dropin_monotonic", "call pvclock drop-in __vdso_clock_gettime(CLOCK_MONOTONIC)",
-	  CB_GROUP_INCUMBENT, CB_UNIT_NS, CB_CHAIN_BOUND, CLOCK_MONOTONIC, cb_avail_dropin,
-	  LOOPS(dropin_monotonic) },
+	  CB_GROUP_INCUMBENT, CB_UNIT_NS, CB_CHAIN_BOUND | CB_KERNEL_CLOCK, CLOCK_MONOTONIC,
+	  cb_avail_dropin, LOOPS(dropin_monotonic) },
+
+	{ "stamp_ticks", "rdtsc (pvclock_stamp_ticks: raw capture, converted later)", CB_GROUP_STAMP,
+	  CB_UNIT_TICKS, CB_GETCPU_FREE, -1, cb_avail_always, LOOPS(stamp_ticks) },
+	{ "stamp_monotonic", "keys; rdtsc; one multiply (pvclock_stamp_ns(CLOCK_MONOTONIC))",
+	  CB_GROUP_STAMP, CB_UNIT_NS, CB_GETCPU_FREE | CB_KERNEL_CLOCK, CLOCK_MONOTONIC,
+	  cb_avail_stamp, LOOPS(stamp_monotonic) },
+	{ "stamp_realtime", "keys; rdtsc; one multiply (pvclock_stamp_ns(CLOCK_REALTIME))",
+	  CB_GROUP_STAMP, CB_UNIT_NS, CB_GETCPU_FREE | CB_KERNEL_CLOCK, CLOCK_REALTIME,
+	  cb_avail_stamp, LOOPS(stamp_realtime) },
+	{ "stamp_monotonic_ordered", "keys; rdtscp; one multiply (pvclock_stamp_ns_ordered)",
+	  CB_GROUP_STAMP, CB_UNIT_NS, CB_GETCPU_FREE | CB_KERNEL_CLOCK, CLOCK_MONOTONIC,
+	  cb_avail_stamp, LOOPS(stamp_monotonic_ordered) },
+	{ "absl_realtime", "absl::GetCurrentTimeNanos() (rdtsc, calibrated rate)", CB_GROUP_STAMP,
+	  CB_UNIT_NS, CB_GETCPU_FREE | CB_KERNEL_CLOCK, CLOCK_REALTIME, cb_avail_absl,
+	  LOOPS(absl_realtime) },
 };
 
 const size_t cb_nr_paths = sizeof(cb_paths) / sizeof(cb_paths[0]);

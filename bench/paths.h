@@ -18,6 +18,7 @@ enum cb_group {
 	CB_GROUP_GETCPU,      /* which CPU, alone */
 	CB_GROUP_PVCLOCK,     /* this library's read protocols */
 	CB_GROUP_INCUMBENT,   /* clock_gettime in its forms */
+	CB_GROUP_STAMP,       /* timestamps for hot loops, ordered or not */
 	CB_GROUP_NR
 };
 
@@ -37,6 +38,7 @@ enum cb_unit {
 #define CB_KERNEL_VDSO  0x10u /* the kernel vDSO's CLOCK_MONOTONIC: the incumbent */
 #define CB_COARSE       0x20u /* a tick-resolution clock */
 #define CB_SHARED_WRITE 0x40u /* writes a cache line all threads share */
+#define CB_KERNEL_CLOCK 0x80u /* returns the kernel's clock_id: checked against its bracket */
 
 struct cb_path {
 	const char *id;           /* short stable name, used in JSON/CSV */

@@ -68,6 +68,9 @@ struct cb_row {
 	double raw_drift_ns, raw_drift_ppm;
 	double mono_drift_ns, mono_drift_ppm;
 	double drift_uncertainty_ns;  /* read windows plus the clock's resolution */
+	int have_bracket;             /* against the kernel's clock_gettime (bracket.h) */
+	unsigned bracket_reads, bracket_outside;
+	double bracket_p99_ns, bracket_max_ns;  /* distance outside the bracket; 0 inside */
 };
 
 struct cb_storm_row {

@@ -18,7 +18,7 @@ void cb_write_csv(FILE *f, const struct cb_report *r)
 	fputs("id,group,sequence,available,reason,ns_min,ns_median,ns_max,ticks,chain_ns,"
 	      "p50_ns,p90_ns,p99_ns,p999_ns,max_ns,vs_lfence_rdtsc,vs_kernel_vdso,threads,"
 	      "thread_scaling,warp_reads,warps,warp_worst_ns,stalls,drift_raw_ppm,drift_mono_ppm,"
-	      "errors\n", f);
+	      "bracket_reads,bracket_outside,bracket_max_ns,errors\n", f);
 	for (size_t i = 0; i < r->nrows; i++) {
 		const struct cb_row *w = &r->rows[i];
 
@@ -27,8 +27,8 @@ void cb_write_csv(FILE *f, const struct cb_report *r)
 		if (!w->available) {
 			fputs(",0,", f);
 			field(f, w->why);
-			/* the 21 measured columns stay empty */
-			for (int k = 0; k < 21; k++)
+			/* the 24 measured columns stay empty */
+			for (int k = 0; k < 24; k++)
 				fputc(',', f);
 			fputc('\n', f);
 			continue;
@@ -47,6 +47,10 @@ void cb_write_csv(FILE *f, const struct cb_report *r)
 			fprintf(f, "%.4f,%.4f,", w->raw_drift_ppm, w->mono_drift_ppm);
 		else
 			fputs(",,", f);
+		if (w->have_bracket)
+			fprintf(f, "%u,%u,%.1f,", w->bracket_reads, w->bracket_outside, w->bracket_max_ns);
+		else
+			fputs(",,,", f);
 		fprintf(f, "%llu\n", (unsigned long long)w->errors);
 	}
 }

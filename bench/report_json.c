@@ -177,6 +177,18 @@ static void row(FILE *f, const struct cb_row *w)
 		knum(f, "monotonic_ppm", w->mono_drift_ppm);
 		key(f, "uncertainty_ns");
 		num(f, w->drift_uncertainty_ns);
+		fputs("},", f);
+	} else {
+		fputs("null,", f);
+	}
+	key(f, "bracket");
+	if (w->have_bracket) {
+		fputc('{', f);
+		knum(f, "reads", (double)w->bracket_reads);
+		knum(f, "outside", (double)w->bracket_outside);
+		knum(f, "p99_ns", w->bracket_p99_ns);
+		key(f, "max_ns");
+		num(f, w->bracket_max_ns);
 		fputs("}}", f);
 	} else {
 		fputs("null}", f);

@@ -114,6 +114,27 @@ static void quality(FILE *f, const struct cb_report *r)
 	fprintf(f, "\n");
 }
 
+static void bracket(FILE *f, const struct cb_report *r)
+{
+	int any = 0;
+
+	for (size_t i = 0; i < r->nrows; i++) {
+		const struct cb_row *w = &r->rows[i];
+
+		if (!w->have_bracket)
+			continue;
+		if (!any++)
+			fprintf(f, "%-24s %10s %10s %10s %10s\n", "kernel bracket", "reads", "outside",
+				"p99 ns", "max ns");
+		fprintf(f, "%-24s %10u %10u %10.1f %10.1f\n", w->id, w->bracket_reads,
+			w->bracket_outside, w->bracket_p99_ns, w->bracket_max_ns);
+	}
+	if (any)
+		fprintf(f, "kernel bracket: each read between two calls of the kernel vDSO's "
+			"clock_gettime for the same clock; how far outside [before, after] it fell "
+			"(0 inside).\n\n");
+}
+
 static void storm(FILE *f, const struct cb_report *r)
 {
 	if (!r->storm_ran) {
@@ -171,6 +192,7 @@ void cb_write_table(FILE *f, const struct cb_report *r)
 	env_header(f, r);
 	speed(f, r);
 	quality(f, r);
+	bracket(f, r);
 	storm(f, r);
 	targets(f, r);
 }

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "bracket.h"
 #include "drift.h"
 #include "env.h"
 #include "pin.h"
@@ -24,13 +25,14 @@ struct preset {
 	double sample_ms;
 	size_t lat_samples;
 	double warp_seconds;
+	unsigned bracket_reads;
 };
 
 static const struct preset presets[] = {
-	{ "smoke", 2, 0.2, 256, 0.005 },
-	{ "quick", 5, 2, 4000, 0.05 },
-	{ "default", 9, 8, 30000, 0.3 },
-	{ "long", 31, 40, 200000, 3 },
+	{ "smoke", 2, 0.2, 256, 0.005, 1000 },
+	{ "quick", 5, 2, 4000, 0.05, 100000 },
+	{ "default", 9, 8, 30000, 0.3, 1000000 },
+	{ "long", 31, 40, 200000, 3, 10000000 },
 };
 
 int cb_options_preset(struct cb_options *o, const char *mode)
@@ -44,6 +46,7 @@ int cb_options_preset(struct cb_options *o, const char *mode)
 		o->lat_samples = presets[i].lat_samples;
 		o->lat_batch = 8;
 		o->warp_seconds = presets[i].warp_seconds;
+		o->bracket_reads = presets[i].bracket_reads;
 		o->storm = 1;
 		o->storm_update_ns = 0;
 		return 0;
@@ -150,7 +153,7 @@ struct run {
 
 static int setup_rows(struct run *x)
 {
-	static const char *const groups[] = { "floor", "getcpu", "pvclock", "incumbent" };
+	static const char *const groups[] = { "floor", "getcpu", "pvclock", "incumbent", "stamp" };
 	struct cb_report *r = x->r;
 	size_t cap = x->lat_per_rep * r->reps;
 
@@ -459,6 +462,8 @@ int cb_run(const struct cb_options *o, struct cb_report *r)
 	summarize_single(&x);
 	thread_scaling(&x);
 	warp_checks(&x);
+	progress(o, "kernel bracket: %u reads per path", o->bracket_reads);
+	cb_bracket(r, o->bracket_reads);
 	update_storm(&x);
 	cb_marks_take(r, x.m1);
 	cb_drift(r, x.m0, x.m1);

@@ -12,6 +12,7 @@ struct cb_options {
 	size_t lat_samples;       /* latency batches per path, all repetitions */
 	unsigned lat_batch;       /* reads per latency batch */
 	double warp_seconds;      /* warp check per path */
+	unsigned bracket_reads;   /* kernel-bracket reads per path claiming a kernel clock */
 	unsigned max_threads;     /* 0: one per CPU this process may use */
 	int storm;                /* run the update-storm phase */
 	unsigned storm_update_ns; /* simulated host's pause between rewrites */

@@ -272,6 +272,15 @@ Test(json, schema_and_every_path, .timeout = 60)
 			need(w, "worst_ns", J_NUM);
 			need(w, "stalls", J_NUM);
 		}
+		if (cb_paths[i].flags & CB_KERNEL_CLOCK) {
+			const struct jv *b = need(p, "bracket", J_OBJ);
+
+			cr_assert_gt(need(b, "reads", J_NUM)->num, 0, "%s", cb_paths[i].id);
+			cr_assert_leq(need(b, "outside", J_NUM)->num, need(b, "reads", J_NUM)->num);
+			cr_assert_leq(need(b, "p99_ns", J_NUM)->num, need(b, "max_ns", J_NUM)->num);
+		} else {
+			cr_assert_not_null(get(p, "bracket"));
+		}
 	}
 
 	storm = need(&doc, "storm", J_OBJ);
@@ -339,7 +348,7 @@ Test(json, csv_has_one_line_per_path_and_fixed_columns, .timeout = 60)
 			else if (*c == ',' && !quoted)
 				fields++;
 		}
-		cr_assert_eq(fields, 26, "line %zu has %d fields: %s", lines, fields, line);
+		cr_assert_eq(fields, 29, "line %zu has %d fields: %s", lines, fields, line);
 		lines++;
 	}
 	cr_assert_eq(lines, cb_nr_paths + 1);

@@ -11,6 +11,9 @@ command -v cc >/dev/null 2>&1 || need="$need gcc libc6-dev"
 command -v readelf >/dev/null 2>&1 || need="$need binutils"
 command -v strace >/dev/null 2>&1 || need="$need strace"
 [ -f /usr/include/criterion/criterion.h ] || need="$need libcriterion-dev"
+# clockbench's Abseil row: a C++ compiler and Abseil (optional to the build, installed here).
+command -v c++ >/dev/null 2>&1 || need="$need g++"
+[ -f /usr/include/absl/time/clock.h ] || need="$need libabsl-dev"
 # The fuzz tree: clang and its libFuzzer runtime (Debian 12's clang is clang 14).
 command -v clang >/dev/null 2>&1 || need="$need clang"
 clang_major=$(clang -dumpversion 2>/dev/null | cut -d. -f1)
