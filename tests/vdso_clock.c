@@ -23,6 +23,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "pvclock/stamp.h"
 #include "pvclock/vdso_sym.h"
 #include "clock_state.h"
 #include "pvmap_shared.h"
@@ -92,7 +93,10 @@ static uint32_t kernel_mult(void)
 	return kdata_fields(kdata_block(s->kd, &s->lay, KDATA_HRES), &s->lay)->mult;
 }
 
-/* Reads of MONOTONIC and REALTIME outside [kernel before, kernel after] for @seconds; mult changes seen. */
+/*
+ * Reads of MONOTONIC and REALTIME (the drop-in's, and stamps) outside
+ * [kernel before, kernel after] for @seconds; mult changes seen.
+ */
 static long bracket_for(gettime_fn kernel, double seconds, long *mult_changes)
 {
 	static const long clocks[] = { CLOCK_MONOTONIC, CLOCK_REALTIME };
@@ -106,10 +110,17 @@ static long bracket_for(gettime_fn kernel, double seconds, long *mult_changes)
 			long clk = clocks[n & 1];
 			struct timespec a, b, c;
 
+			int64_t st, so;
+
 			kernel(clk, &a);
 			__vdso_clock_gettime(clk, &b);
+			so = pvclock_stamp_ns_ordered((int)clk);
+			st = pvclock_stamp_ns((int)clk);
 			kernel(clk, &c);
 			violations += ns_of(b) < ns_of(a) || ns_of(b) > ns_of(c);
+			/* The stamps too: ordered exactly, unordered within the bound stamp.h states. */
+			violations += so < ns_of(a) || so > ns_of(c);
+			violations += st < ns_of(a) - 50 || st > ns_of(c) + 50;
 		}
 		if (kernel_mult() != mult) {
 			mult = kernel_mult();
