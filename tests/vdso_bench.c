@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * vdso_bench - ns per call of the drop-in's clock_gettime(CLOCK_MONOTONIC):
+ * vdso_bench - ns per call of the drop-in's clock functions:
  *   1. libpvclock-vdso.so against the kernel's vDSO, on this machine's
- *      clocksource, interleaved rounds, best round of each;
+ *      clocksource, for every served clock, the COARSE clocks,
+ *      gettimeofday and time: interleaved rounds, best round of each;
  *   2. kvm-clock mode on a simulated time-data page with per-vCPU records
  *      without TSC_STABLE, against the clock_gettime system call (what the
  *      kernel's vDSO does in that case), on 1 thread and on every CPU, with
@@ -16,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/syscall.h>
+#include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -37,14 +39,64 @@ static double now_ns(void)
 	return ts.tv_sec * 1e9 + ts.tv_nsec;
 }
 
-static double per_call(gettime_fn f, long calls)
+typedef int (*gettimeofday_fn)(struct timeval *, void *);
+typedef long (*time_fn)(long *);
+
+static double per_call_clk(gettime_fn f, long clk, long calls)
 {
 	struct timespec ts;
 	double t0 = now_ns();
 
 	for (long i = 0; i < calls; i++)
-		f(CLOCK_MONOTONIC, &ts);
+		f(clk, &ts);
 	return (now_ns() - t0) / calls;
+}
+
+static double per_call_tod(gettimeofday_fn f, long calls)
+{
+	struct timeval tv;
+	double t0 = now_ns();
+
+	for (long i = 0; i < calls; i++)
+		f(&tv, NULL);
+	return (now_ns() - t0) / calls;
+}
+
+static double per_call_time(time_fn f, long calls)
+{
+	double t0 = now_ns();
+
+	for (long i = 0; i < calls; i++)
+		f(NULL);
+	return (now_ns() - t0) / calls;
+}
+
+/* One entry point of each side, by name, and how to call it. */
+struct entry {
+	const char *what;
+	const char *sym;
+	long clk;                 /* clock_gettime's id; -1: not clock_gettime */
+};
+
+static const struct entry entries[] = {
+	{ "clock_gettime(MONOTONIC)", "__vdso_clock_gettime", CLOCK_MONOTONIC },
+	{ "clock_gettime(REALTIME)", "__vdso_clock_gettime", CLOCK_REALTIME },
+	{ "clock_gettime(BOOTTIME)", "__vdso_clock_gettime", CLOCK_BOOTTIME },
+	{ "clock_gettime(TAI)", "__vdso_clock_gettime", CLOCK_TAI },
+	{ "clock_gettime(MONOTONIC_RAW)", "__vdso_clock_gettime", CLOCK_MONOTONIC_RAW },
+	{ "clock_gettime(REALTIME_COARSE)", "__vdso_clock_gettime", CLOCK_REALTIME_COARSE },
+	{ "clock_gettime(MONOTONIC_COARSE)", "__vdso_clock_gettime", CLOCK_MONOTONIC_COARSE },
+	{ "gettimeofday", "__vdso_gettimeofday", -1 },
+	{ "time", "__vdso_time", -2 },
+};
+
+static double measure(void *f, long clk, long calls)
+{
+	if (clk >= 0)
+		return per_call_clk((gettime_fn)f, clk, calls);
+	if (clk == -1)
+		return per_call_tod((gettimeofday_fn)f, calls);
+	return per_call_time((time_fn)f, calls);
 }
 
 static int sys_gettime(long clk, struct timespec *ts)
@@ -69,7 +121,7 @@ static void *worker(void *arg)
 	CPU_SET(j->cpu, &set);
 	sched_setaffinity(0, sizeof(set), &set);
 	pthread_barrier_wait(j->start);
-	j->ns = per_call(j->f, j->calls);
+	j->ns = per_call_clk(j->f, CLOCK_MONOTONIC, j->calls);
 	return NULL;
 }
 
@@ -100,8 +152,6 @@ int main(int argc, char **argv)
 {
 	int rounds = argc > 2 ? atoi(argv[2]) : 15;
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
-	gettime_fn ours, kernel;
-	double best_ours = 1e9, best_kernel = 1e9;
 	void *h;
 
 	if (argc < 2) {
@@ -109,25 +159,30 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	h = dlopen(argv[1], RTLD_NOW | RTLD_LOCAL);
-	ours = h ? (gettime_fn)dlsym(h, "__vdso_clock_gettime") : NULL;
-	kernel = (gettime_fn)pvclock_kernel_vdso_sym("__vdso_clock_gettime");
-	if (!ours || !kernel) {
+	if (!h || !pvclock_kernel_vdso()) {
 		fprintf(stderr, "cannot load %s or find the kernel's vDSO\n", argv[1]);
 		return 1;
 	}
-	for (int r = 0; r < rounds; r++) {
-		double a = per_call(ours, CALLS), b = per_call(kernel, CALLS);
+	printf("this machine's clocksource, best of %d interleaved rounds of %ld calls:\n", rounds, CALLS);
+	printf("  %-32s %10s %10s %7s\n", "call", "drop-in", "kernel", "ratio");
+	for (size_t e = 0; e < sizeof(entries) / sizeof(entries[0]); e++) {
+		void *o = dlsym(h, entries[e].sym), *k = pvclock_kernel_vdso_sym(entries[e].sym);
+		double best_o = 1e9, best_k = 1e9;
 
-		if (a < best_ours)
-			best_ours = a;
-		if (b < best_kernel)
-			best_kernel = b;
+		if (!o || !k) {
+			printf("  %-32s missing on one side\n", entries[e].what);
+			continue;
+		}
+		for (int r = 0; r < rounds; r++) {
+			double a = measure(o, entries[e].clk, CALLS), b = measure(k, entries[e].clk, CALLS);
+
+			if (a < best_o)
+				best_o = a;
+			if (b < best_k)
+				best_k = b;
+		}
+		printf("  %-32s %7.2f ns %7.2f ns %7.3f\n", entries[e].what, best_o, best_k, best_o / best_k);
 	}
-	printf("clock_gettime(CLOCK_MONOTONIC), this machine's clocksource, best of %d x %ld calls:\n",
-	       rounds, CALLS);
-	printf("  libpvclock-vdso.so  %6.2f ns\n  kernel vDSO         %6.2f ns\n  ratio               %6.3f\n",
-	       best_ours, best_kernel, best_ours / best_kernel);
-
 	if (ncpu > (long)PVCLOCK_PAGE_SLOTS)
 		ncpu = PVCLOCK_PAGE_SLOTS;
 	/* As many records as CPUs, then 16 (a 16-vCPU guest's page) when that is more. */

@@ -487,16 +487,28 @@ static int sys_reader(long clk, struct timespec *ts)
 	return (int)sys_gettime(clk, ts);
 }
 
-/* Every served clock @n times within [system call before, after]; the number outside. */
+/*
+ * Every served clock and both COARSE clocks @n times within [system call
+ * before, after], and time() as often between two time system calls; the
+ * number outside.
+ */
 static long syscall_bracket(int n)
 {
+	static const long coarse[] = { CLOCK_REALTIME_COARSE, CLOCK_MONOTONIC_COARSE };
 	long bad = 0;
 
-	for (unsigned i = 0; i < NR_SERVED; i++) {
-		long outside, bad_nsec;
+	for (unsigned i = 0; i < NR_SERVED + 2; i++) {
+		long clk = i < NR_SERVED ? served_clocks[i] : coarse[i - NR_SERVED], outside, bad_nsec;
 
-		kernel_bracket(__vdso_clock_gettime, sys_reader, served_clocks[i], n, &outside, &bad_nsec);
+		kernel_bracket(__vdso_clock_gettime, sys_reader, clk, n, &outside, &bad_nsec);
 		bad += outside + bad_nsec;
+	}
+	for (int k = 0; k < n; k++) {
+		long a = syscall(SYS_time, NULL), t, b = a, c;
+
+		t = __vdso_time(&b);
+		c = syscall(SYS_time, NULL);
+		bad += t < a || t > c || b != t;
 	}
 	return bad;
 }

@@ -34,6 +34,11 @@
 #define PVCLOCK_CLOCK_BOOTTIME      7
 #define PVCLOCK_CLOCK_TAI           11
 
+/* The tick-resolution clocks, served from the same data without a counter read. */
+#define PVCLOCK_CLOCK_REALTIME_COARSE  5
+#define PVCLOCK_CLOCK_MONOTONIC_COARSE 6
+#define PVCLOCK_CLOCK_COARSE (1u << PVCLOCK_CLOCK_REALTIME_COARSE | 1u << PVCLOCK_CLOCK_MONOTONIC_COARSE)
+
 #define PVCLOCK_CLOCK_SERVED                                                        \
 	(1u << PVCLOCK_CLOCK_REALTIME | 1u << PVCLOCK_CLOCK_MONOTONIC |             \
 	 1u << PVCLOCK_CLOCK_MONOTONIC_RAW | 1u << PVCLOCK_CLOCK_BOOTTIME |         \
@@ -63,6 +68,30 @@ extern const struct kdata_clock *pvclock_clock_tsc_fast PVCLOCK_HIDDEN;
 int pvclock_clock_read_other(long clk, struct pvclock_timespec *ts);
 
 /*
+ * pvclock_clock_read_coarse - a COARSE clock (@clk) from the high-resolution
+ * block @vc in a layout with the fields at their 6.15 offsets: the last
+ * tick's time, no counter read; 0, or 1 when the call needs another path
+ * (an update under way, a namespace's offsets page).
+ */
+static inline __attribute__((always_inline)) int
+pvclock_clock_read_coarse(const volatile struct kdata_clock *vc, long clk, struct pvclock_timespec *ts)
+{
+	uint64_t sec, nsec;
+	uint32_t seq = kdata_read_begin(vc);
+
+	/* Odd: mid-update, or the offsets page of a namespace entered since start-up. */
+	if (__builtin_expect(seq & 1, 0))
+		return 1;
+	/* Coarse bases are plain ns. */
+	sec = vc->base[clk].sec;
+	nsec = vc->base[clk].nsec;
+	if (__builtin_expect(kdata_read_retry(vc, seq), 0))
+		return 1;
+	kdata_split(sec, nsec, &ts->tv_sec, &ts->tv_nsec);
+	return 0;
+}
+
+/*
  * pvclock_clock_read_tsc - clocksource tsc with RDTSCP, the blocks at @kd
  * laid out as @stride, @foff and @max_or say (kdata.h); 0, or 1 when the
  * call needs another path (clock id not served, NULL @ts, update under way,
@@ -76,9 +105,11 @@ pvclock_clock_read_tsc(const struct kdata_clock *kd, uint32_t stride, intptr_t f
 	uint64_t cycles, delta, sec, ns, max_cycles;
 	uint32_t seq;
 
-	if (__builtin_expect(!ts || (unsigned long)clk >= KDATA_BASES, 0) ||
-	    __builtin_expect(!(PVCLOCK_CLOCK_SERVED >> clk & 1), 0))
+	if (__builtin_expect(!ts || (unsigned long)clk >= KDATA_BASES, 0))
 		return 1;
+	if (__builtin_expect(!(PVCLOCK_CLOCK_SERVED >> clk & 1), 0))
+		return foff == 0 && (PVCLOCK_CLOCK_COARSE >> clk & 1) ?
+		       pvclock_clock_read_coarse(kd, clk, ts) : 1;
 	vc = (const volatile struct kdata_clock *)((uintptr_t)kd +
 						  (clk == PVCLOCK_CLOCK_MONOTONIC_RAW ? stride : 0));
 	f = (const volatile struct kdata_clock *)((uintptr_t)vc + foff);

@@ -24,14 +24,19 @@ PVCLOCK_HIDDEN struct clock_state pvclock_clock_state;
 PVCLOCK_HIDDEN int pvclock_clock_phase;
 PVCLOCK_HIDDEN const struct kdata_clock *pvclock_clock_tsc_fast;
 PVCLOCK_HIDDEN uint32_t pvclock_clock_reader;
+PVCLOCK_HIDDEN const struct kdata_clock pvclock_clock_no_block = { .seq = 1, .clock_mode = KDATA_MODE_TIMENS };
+PVCLOCK_HIDDEN const struct kdata_clock *pvclock_clock_coarse_fast = &pvclock_clock_no_block;
 
 static __attribute__((noinline)) int gettime_slow(long clk, struct pvclock_timespec *ts)
 {
 	const struct clock_state *s = clock_state();
 
-	if (s && ts && (unsigned long)clk < KDATA_BASES && (PVCLOCK_CLOCK_SERVED >> clk & 1) &&
-	    clock_served(s, (unsigned)clk, ts) == 0)
-		return 0;
+	if (s && ts && (unsigned long)clk < KDATA_BASES) {
+		if ((PVCLOCK_CLOCK_SERVED >> clk & 1) && clock_served(s, (unsigned)clk, ts) == 0)
+			return 0;
+		if ((PVCLOCK_CLOCK_COARSE >> clk & 1) && clock_coarse(s, (unsigned)clk, ts) == 0)
+			return 0;
+	}
 	/* The kernel's vDSO would fault on NULL; the system call says EFAULT. */
 	if (s && ts && s->k_gettime)
 		return s->k_gettime(clk, ts);
@@ -205,7 +210,12 @@ static __attribute__((noinline)) int gettime_tsc_layout(long clk, struct pvclock
 int pvclock_clock_read_other(long clk, struct pvclock_timespec *ts)
 {
 	const struct clock_state *s = &pvclock_clock_state;
+	const struct kdata_clock *coarse;
 
+	if (__builtin_expect((unsigned long)clk < KDATA_BASES && (PVCLOCK_CLOCK_COARSE >> clk & 1), 0) &&
+	    (coarse = __atomic_load_n(&pvclock_clock_coarse_fast, __ATOMIC_ACQUIRE), ts) &&
+	    pvclock_clock_read_coarse(coarse, clk, ts) == 0)
+		return 0;
 	switch (__atomic_load_n(&pvclock_clock_reader, __ATOMIC_ACQUIRE)) {
 	case CLOCK_READER_TSC_LAYOUT:
 		return gettime_tsc_layout(clk, ts);

@@ -55,6 +55,79 @@ static inline __attribute__((always_inline)) int read_counter(const struct clock
 }
 
 /*
+ * clock_timens_left - whether a process that started inside a time
+ * namespace has left it (setns): the real data is no longer where it was,
+ * and touching that page raises SIGBUS.  The offsets page, always mapped,
+ * says so first.  Only a single-threaded process may change its time
+ * namespace, so the answer holds for this call.
+ */
+static inline int clock_timens_left(const struct clock_state *s, unsigned blk)
+{
+	return __builtin_expect(s->ns != 0, 0) &&
+	       !kdata_mode_is_timens(kdata_block(s->ns, &s->lay, blk)->clock_mode);
+}
+
+/*
+ * clock_coarse - CLOCK_REALTIME_COARSE or CLOCK_MONOTONIC_COARSE (@clk):
+ * the last tick's time, as the kernel's vDSO reads it; 0, or 1 when the
+ * call must be delegated.
+ */
+static inline int clock_coarse(const struct clock_state *s, unsigned clk, struct pvclock_timespec *ts)
+{
+	const volatile struct kdata_clock *vc, *f;
+	uint64_t sec, nsec;
+	uint32_t seq, budget = 1u << 20;
+
+	if (__builtin_expect(!s->kd, 0) || clock_timens_left(s, KDATA_HRES))
+		return 1;
+	vc = kdata_block(s->kd, &s->lay, KDATA_HRES);
+	f = kdata_fields(vc, &s->lay);
+	for (;;) {
+		if (__builtin_expect(budget-- == 0, 0))
+			return 1;
+		seq = kdata_read_begin(vc);
+		if (__builtin_expect(seq & 1, 0)) {
+			/* The offsets page of a namespace entered since start-up: odd for good. */
+			if (kdata_mode_is_timens(vc->clock_mode))
+				return 1;
+			__asm__ __volatile__("pause");
+			continue;
+		}
+		/* Coarse bases are plain ns. */
+		sec = f->base[clk].sec;
+		nsec = f->base[clk].nsec;
+		if (!kdata_read_retry(vc, seq))
+			break;
+	}
+	if (s->ns) {
+		const volatile struct kdata_clock *o = kdata_fields(kdata_block(s->ns, &s->lay, KDATA_HRES), &s->lay);
+
+		sec += o->base[clk].sec;
+		nsec += o->base[clk].nsec;
+	}
+	kdata_split(sec, nsec, &ts->tv_sec, &ts->tv_nsec);
+	return 0;
+}
+
+/*
+ * clock_time_sec - time()'s answer: REALTIME's seconds at the last tick,
+ * read once, as the kernel's vDSO does; 0, or 1 when it must be delegated.
+ */
+static inline int clock_time_sec(const struct clock_state *s, int64_t *sec)
+{
+	const volatile struct kdata_clock *vc;
+
+	if (__builtin_expect(!s->kd, 0) || clock_timens_left(s, KDATA_HRES))
+		return 1;
+	vc = kdata_block(s->kd, &s->lay, KDATA_HRES);
+	/* A namespace entered since start-up put its offsets page here. */
+	if (__builtin_expect(kdata_mode_is_timens(vc->clock_mode), 0))
+		return 1;
+	*sec = (int64_t)kdata_fields(vc, &s->lay)->base[PVCLOCK_CLOCK_REALTIME].sec;
+	return 0;
+}
+
+/*
  * clock_served - CLOCK_@clk (one of the served ids) from the time data; 0,
  * or 1 when this call must be delegated (no data, clock mode changed,
  * counter unavailable, an update that does not end).
@@ -68,16 +141,7 @@ static inline __attribute__((always_inline)) int clock_served(const struct clock
 	uint64_t cycles, ns;
 	uint32_t seq, budget = 1u << 20;
 
-	if (__builtin_expect(!s->kd, 0))
-		return 1;
-	/*
-	 * A process that left its time namespace (setns) no longer has the real
-	 * data where it was, and touching that page raises SIGBUS: the offsets
-	 * page, always mapped, says so first.  Only a single-threaded process
-	 * may change its time namespace, so the answer holds for this call.
-	 */
-	if (__builtin_expect(s->ns != 0, 0) &&
-	    !kdata_mode_is_timens(kdata_block(s->ns, &s->lay, blk)->clock_mode))
+	if (__builtin_expect(!s->kd, 0) || clock_timens_left(s, blk))
 		return 1;
 	vc = kdata_block(s->kd, &s->lay, blk);
 	for (;;) {

@@ -229,6 +229,11 @@ void pvclock_clock_publish(const struct clock_state *s)
 
 	__atomic_store_n(&pvclock_clock_tsc_fast,
 			 r == CLOCK_READER_TSC ? (const struct kdata_clock *)s->kd : 0, __ATOMIC_RELEASE);
+	__atomic_store_n(&pvclock_clock_coarse_fast,
+			 s && s->kd && !s->ns && s->lay.foff == 0 ?
+			 (const struct kdata_clock *)kdata_block(s->kd, &s->lay, KDATA_HRES) :
+			 &pvclock_clock_no_block,
+			 __ATOMIC_RELEASE);
 	__atomic_store_n(&pvclock_clock_reader, s ? r : CLOCK_READER_START, __ATOMIC_SEQ_CST);
 }
 

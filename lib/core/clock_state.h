@@ -117,6 +117,17 @@ enum clock_reader {
 extern uint32_t pvclock_clock_reader PVCLOCK_HIDDEN;
 
 /*
+ * The high-resolution block, for the COARSE clocks and time(), when it is
+ * the real data (no time namespace at start-up) in a layout with the
+ * fields at their 6.15 offsets (6.10 and later), whatever the clock mode;
+ * else pvclock_clock_no_block, whose sequence count is odd for good, as a
+ * namespace's offsets page's is: never NULL, so readers test one thing.
+ * Published with the reader.
+ */
+extern const struct kdata_clock *pvclock_clock_coarse_fast PVCLOCK_HIDDEN;
+extern const struct kdata_clock pvclock_clock_no_block PVCLOCK_HIDDEN;
+
+/*
  * pvclock_clock_startup - fill the state if nobody has; the state when
  * READY, NULL while another caller is still filling it.
  */
