@@ -107,13 +107,7 @@ struct cb_report {
 	int have_rate;
 	double record_ns_per_tick, kernel_ns_per_tick, rate_mismatch_ppm;
 
-	/* the targets, from this run */
-	const char *free_worst_id;    /* getcpu-free pvclock read with the largest ratio */
-	double free_worst_ratio;
-	const char *getcpu_best_id;   /* cheapest getcpu-based per-vCPU read */
-	double getcpu_best_ratio;
-	const char *scaling_worst_id; /* largest thread scaling among paths */
-	double scaling_worst;
+	int show_targets;             /* print the project's goals (goals.h) */
 };
 
 const struct cb_row *cb_report_row(const struct cb_report *r, const char *id);

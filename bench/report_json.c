@@ -2,6 +2,7 @@
 /* JSON output; the schema is "clockbench/1", documented in the README. */
 #include <math.h>
 
+#include "goals.h"
 #include "report.h"
 
 static void str(FILE *f, const char *s)
@@ -195,24 +196,38 @@ static void row(FILE *f, const struct cb_row *w)
 	}
 }
 
-static void target(FILE *f, const struct cb_report *r, const char *k, const char *id, double v,
-		   double limit, const char *base, int last)
+/* The project's goals (goals.h), one object each; null unless asked for. */
+static void targets(FILE *f, const struct cb_report *r)
 {
-	key(f, k);
-	if (!id) {
+	int first = 1;
+
+	key(f, "targets");
+	if (!r->show_targets) {
 		fputs("null", f);
-	} else {
-		fputc('{', f);
-		kstr(f, "path", id);
-		knum(f, "ratio", v);
-		if (base)
-			knum(f, "ratio_fastest", cb_report_min_ratio(r, id, base));
-		knum(f, "limit", limit);
-		key(f, "met");
-		fputs(v <= limit ? "true}" : "false}", f);
+		return;
 	}
-	if (!last)
-		fputc(',', f);
+	fputc('[', f);
+	for (size_t i = 0; i < cb_nr_goals; i++) {
+		const struct cb_goal *g = &cb_goals[i];
+		struct cb_goal_result res;
+
+		cb_goal_judge(r, g, &res);
+		if (!res.applies)
+			continue;
+		fputs(first ? "{" : ",{", f);
+		first = 0;
+		kstr(f, "path", g->id);
+		kstr(f, "what", g->what);
+		kstr(f, "kind", g->kind == CB_GOAL_RATIO ? "ratio" : "ticks_above_floor");
+		kstr(f, "base", g->kind == CB_GOAL_RATIO ? g->base : "lfence_rdtsc");
+		kstr(f, "clocksource", g->clocksource);
+		knum(f, "value", res.value);
+		knum(f, "value_fastest", res.value_fastest);
+		knum(f, "limit", g->limit);
+		key(f, "met");
+		fputs(res.met ? "true}" : "false}", f);
+	}
+	fputc(']', f);
 }
 
 void cb_write_json(FILE *f, const struct cb_report *r)
@@ -280,12 +295,6 @@ void cb_write_json(FILE *f, const struct cb_report *r)
 		fputs("null,", f);
 	}
 
-	key(f, "targets");
-	fputc('{', f);
-	target(f, r, "getcpu_free_vs_lfence_rdtsc", r->free_worst_id, r->free_worst_ratio, 1.05,
-	       "lfence_rdtsc", 0);
-	target(f, r, "best_getcpu_vs_lfence_rdtsc", r->getcpu_best_id, r->getcpu_best_ratio, 1.10,
-	       "lfence_rdtsc", 0);
-	target(f, r, "thread_scaling", r->scaling_worst_id, r->scaling_worst, 1.05, NULL, 1);
-	fputs("}}\n", f);
+	targets(f, r);
+	fputs("}\n", f);
 }

@@ -2,6 +2,7 @@
 /* The human table: environment, speed, latency, scaling, quality, targets. */
 #include <string.h>
 
+#include "goals.h"
 #include "report.h"
 
 static const char *yes_no(int v)
@@ -161,30 +162,29 @@ static void storm(FILE *f, const struct cb_report *r)
 	fprintf(f, "\n");
 }
 
+/* The project's own goals (goals.h), only when asked. */
 static void targets(FILE *f, const struct cb_report *r)
 {
-	const struct cb_row *floor_row;
+	fprintf(f, "targets (this run, clocksource %s; ticks above the lfence;rdtsc floor or ratios of "
+		"medians, fastest repetitions in brackets)\n", r->env.clocksource);
+	for (size_t i = 0; i < cb_nr_goals; i++) {
+		const struct cb_goal *g = &cb_goals[i];
+		struct cb_goal_result res;
 
-	fprintf(f, "targets (this run)\n");
-	if (r->free_worst_id)
-		fprintf(f, "  getcpu-free pvclock reads <= 1.05x lfence_rdtsc: worst %s %.3fx  %s"
-			"  (fastest repetitions: %.3fx)\n", r->free_worst_id, r->free_worst_ratio,
-			r->free_worst_ratio <= 1.05 ? "met" : "MISSED",
-			cb_report_min_ratio(r, r->free_worst_id, "lfence_rdtsc"));
-	if (r->getcpu_best_id)
-		fprintf(f, "  best getcpu-based per-vCPU read <= 1.10x: %s %.3fx  %s"
-			"  (fastest repetitions: %.3fx)\n", r->getcpu_best_id, r->getcpu_best_ratio,
-			r->getcpu_best_ratio <= 1.10 ? "met" : "MISSED",
-			cb_report_min_ratio(r, r->getcpu_best_id, "lfence_rdtsc"));
-	if (r->scaling_worst_id)
-		fprintf(f, "  per-thread cost on %u threads <= 1.05x single (paths writing no shared "
-			"line): worst %s %.3fx  %s\n",
-			r->threads, r->scaling_worst_id, r->scaling_worst,
-			r->scaling_worst <= 1.05 ? "met" : "MISSED");
-	floor_row = cb_report_row(r, "rdtsc");
-	if (floor_row && floor_row->nthreads > 1 && floor_row->scaling > 1.05)
-		fprintf(f, "  note: bare rdtsc, which touches no memory, scales %.3fx itself: the threads "
-			"lost time to other work (in this guest or on the host)\n", floor_row->scaling);
+		cb_goal_judge(r, g, &res);
+		if (!res.applies) {
+			if (!g->clocksource || !strcmp(g->clocksource, r->env.clocksource))
+				fprintf(f, "  %-50s not measured in this run\n", g->what);
+			continue;
+		}
+		if (g->kind == CB_GOAL_RATIO)
+			fprintf(f, "  %-50s %-16s %6.3fx (%6.3fx) vs %s, goal <= %.2fx  %s\n", g->what, g->id,
+				res.value, res.value_fastest, g->base, g->limit, res.met ? "met" : "not met");
+		else
+			fprintf(f, "  %-50s %-16s %+6.1f (%+6.1f) ticks, goal <= +%.0f  %s\n", g->what, g->id,
+				res.value, res.value_fastest, g->limit, res.met ? "met" : "not met");
+	}
+	fprintf(f, "\n");
 }
 
 void cb_write_table(FILE *f, const struct cb_report *r)
@@ -194,5 +194,6 @@ void cb_write_table(FILE *f, const struct cb_report *r)
 	quality(f, r);
 	bracket(f, r);
 	storm(f, r);
-	targets(f, r);
+	if (r->show_targets)
+		targets(f, r);
 }

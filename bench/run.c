@@ -112,25 +112,6 @@ static void finish_ratios(struct cb_report *r)
 			continue;
 		row->vs_lfence = cb_ratio(row->ns.median, lf_ns);
 		row->vs_vdso = cb_ratio(row->ns.median, vd_ns);
-		if (row->unit == CB_UNIT_CPU || row->unit == CB_UNIT_NONE ||
-		    (row->flags & CB_SIMULATED))
-			goto scaling;
-		if (!strncmp(row->id, "pv_", 3) && (row->flags & CB_GETCPU_FREE) &&
-		    row->vs_lfence > r->free_worst_ratio) {
-			r->free_worst_ratio = row->vs_lfence;
-			r->free_worst_id = row->id;
-		}
-		if (!strncmp(row->id, "pv_percpu_", 10) && row->vs_lfence > 0 &&
-		    (!r->getcpu_best_id || row->vs_lfence < r->getcpu_best_ratio)) {
-			r->getcpu_best_ratio = row->vs_lfence;
-			r->getcpu_best_id = row->id;
-		}
-scaling:
-		if (row->nthreads > 1 && !(row->flags & CB_SHARED_WRITE) &&
-		    row->scaling > r->scaling_worst) {
-			r->scaling_worst = row->scaling;
-			r->scaling_worst_id = row->id;
-		}
 	}
 }
 
@@ -410,6 +391,7 @@ int cb_run(const struct cb_options *o, struct cb_report *r)
 	size_t cap;
 
 	memset(r, 0, sizeof(*r));
+	r->show_targets = o->targets;
 	cb_paths_init(o->argv0 ? o->argv0 : "clockbench", o->dropin);
 	cb_env_collect(&r->env);
 	x.ns_per_tick = 1e6 / r->env.tsc_khz;

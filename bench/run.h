@@ -17,6 +17,7 @@ struct cb_options {
 	int storm;                /* run the update-storm phase */
 	unsigned storm_update_ns; /* simulated host's pause between rewrites */
 	int progress;             /* progress lines on stderr */
+	int targets;              /* report the project's goals (goals.h) */
 	const char *argv0;        /* to find the drop-in next to the executable */
 	const char *dropin;       /* --vdso PATH; NULL: environment or default */
 };
