@@ -95,7 +95,7 @@ pvclock_clock_read_coarse(const volatile struct kdata_clock *vc, long clk, struc
  * pvclock_clock_read_tsc - clocksource tsc with RDTSCP, the blocks at @kd
  * laid out as @stride, @foff and @max_or say (kdata.h); 0, or 1 when the
  * call needs another path (clock id not served, NULL @ts, update under way,
- * clock mode changed).
+ * clock mode changed, a delta beyond max_cycles).
  */
 static inline __attribute__((always_inline)) int
 pvclock_clock_read_tsc(const struct kdata_clock *kd, uint32_t stride, intptr_t foff,
@@ -125,10 +125,10 @@ pvclock_clock_read_tsc(const struct kdata_clock *kd, uint32_t stride, intptr_t f
 	delta = cycles - vc->cycle_last;
 	if (__builtin_expect((int64_t)delta < 0, 0))
 		delta = 0;
-	if (__builtin_expect(delta < max_cycles, 1))
-		ns = (delta * f->mult + ns) >> f->shift;
-	else
-		ns = (uint64_t)(((unsigned __int128)delta * f->mult + ns) >> f->shift);
+	/* Past max_cycles the product needs 128 bits: the general reader has them. */
+	if (__builtin_expect(delta >= max_cycles, 0))
+		return 1;
+	ns = (delta * f->mult + ns) >> f->shift;
 	if (__builtin_expect(kdata_read_retry(vc, seq), 0))
 		return 1;
 	kdata_split(sec, ns, &ts->tv_sec, &ts->tv_nsec);
