@@ -34,6 +34,9 @@ Test(vdso_kvmclock, stable_bracket_1e6_per_clock, .timeout = 300)
 	/* Stable records: the reads above came from the one-multiply map. */
 	cr_expect_neq(pvclock_clock_pvmap.span, 0, "the kvm-clock map was not built");
 	cr_expect_eq(pvclock_clock_pvmap.kseq, sim.kd[0].seq);
+	/* MONOTONIC_RAW through a map of its own block. */
+	cr_expect_neq(pvclock_clock_rawmap.span, 0, "the MONOTONIC_RAW map was not built");
+	cr_expect_eq(pvclock_clock_rawmap.kseq, sim.kd[1].seq);
 }
 
 /* Clock @clk of the time data over vCPU 0's record at TSC value @tsc, without the namespace. */

@@ -46,7 +46,8 @@ static __attribute__((noinline)) int gettime_slow(long clk, struct pvclock_times
 /* A stale kvm-clock map: rebuild it for the next calls; this one takes the general path. */
 static __attribute__((noinline)) int gettime_pv_stale(long clk, struct pvclock_timespec *ts)
 {
-	pvclock_clock_pvmap_refresh(&pvclock_clock_state);
+	pvclock_clock_pvmap_refresh(&pvclock_clock_state,
+				    clk == PVCLOCK_CLOCK_MONOTONIC_RAW ? KDATA_RAW : KDATA_HRES);
 	return gettime_slow(clk, ts);
 }
 
@@ -149,10 +150,13 @@ static __attribute__((noinline)) int gettime_percpu(const volatile struct kdata_
  * cycle_last only grows, so a map left stale while the 32-bit sequence
  * count wrapped all the way round still cannot match.
  */
-static inline __attribute__((always_inline)) int gettime_pv(const volatile struct kdata_clock *vc,
+static inline __attribute__((always_inline)) int gettime_pv(const volatile struct kdata_clock *kd,
 							     long clk, struct pvclock_timespec *ts)
 {
-	const volatile struct pvmap *m = &pvclock_clock_pvmap;
+	/* MONOTONIC_RAW has a block, and so a map, of its own. */
+	int raw = clk == PVCLOCK_CLOCK_MONOTONIC_RAW;
+	const volatile struct pvmap *m = raw ? &pvclock_clock_rawmap : &pvclock_clock_pvmap;
+	const volatile struct kdata_clock *vc = raw ? kdata_block(kd, &pvclock_clock_state.lay, KDATA_RAW) : kd;
 	const volatile struct pvclock_record *r =
 		(const volatile struct pvclock_record *)pvclock_clock_state.src.slots;
 	uint32_t mseq, kseq, v;
@@ -173,7 +177,8 @@ static inline __attribute__((always_inline)) int gettime_pv(const volatile struc
 	 * empty one): the per-vCPU path, or the general one.
 	 */
 	if (__builtin_expect(m->span == 0, 0)) {
-		if (!(r->flags & PVCLOCK_TSC_STABLE))
+		/* The view map follows the high-resolution block only. */
+		if (!raw && !(r->flags & PVCLOCK_TSC_STABLE))
 			return gettime_percpu(vc, clk, ts);
 		return gettime_slow(clk, ts);
 	}

@@ -58,8 +58,12 @@
 #include "pvclock/math.h"
 #include "pvclock/kdata.h"
 
-/* Clocks of the high-resolution block the map serves: REALTIME, MONOTONIC, BOOTTIME, TAI. */
-#define PVMAP_CLOCKS ((1u << 0) | (1u << 1) | (1u << 7) | (1u << 11))
+/*
+ * Clocks a map serves: REALTIME, MONOTONIC, BOOTTIME and TAI from a map of
+ * the high-resolution block, MONOTONIC_RAW from one of the raw block (each
+ * map has its block's rate).
+ */
+#define PVMAP_CLOCKS ((1u << 0) | (1u << 1) | (1u << 4) | (1u << 7) | (1u << 11))
 
 struct pvmap_base {
 	unsigned __int128 base;   /* 2^64 * R(anchor), the clock's ns past sec */

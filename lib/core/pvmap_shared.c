@@ -16,9 +16,10 @@
 #include "view.h"
 
 PVCLOCK_HIDDEN struct pvmap pvclock_clock_pvmap __attribute__((aligned(64)));
+PVCLOCK_HIDDEN struct pvmap pvclock_clock_rawmap __attribute__((aligned(64)));
 PVCLOCK_HIDDEN struct pvmap pvclock_clock_viewmap __attribute__((aligned(64)));
 
-/* The high-resolution block in the 6.15 layout; the caller checks its sequence count. */
+/* A block in the 6.15 layout; the caller checks its sequence count. */
 static void copy_block(const volatile struct kdata_clock *vc, const struct kdata_layout *l,
 		       struct kdata_clock *kc)
 {
@@ -36,11 +37,11 @@ static void copy_block(const volatile struct kdata_clock *vc, const struct kdata
 	}
 }
 
-/* A consistent copy of the high-resolution block and vCPU 0's record; -1 if none. */
-static int snapshot(const struct clock_state *s, struct kdata_clock *kc, struct pvmap_record *r,
-		    uint32_t *kseq, uint32_t *version, uint8_t *flags)
+/* A consistent copy of block @blk and vCPU 0's record; -1 if none. */
+static int snapshot(const struct clock_state *s, unsigned blk, struct kdata_clock *kc,
+		    struct pvmap_record *r, uint32_t *kseq, uint32_t *version, uint8_t *flags)
 {
-	const volatile struct kdata_clock *vc = kdata_block(s->kd, &s->lay, KDATA_HRES);
+	const volatile struct kdata_clock *vc = kdata_block(s->kd, &s->lay, blk);
 	const volatile struct pvclock_record *pr = (const volatile struct pvclock_record *)s->src.slots;
 
 	for (unsigned tries = 0; tries < 16; tries++) {
@@ -96,9 +97,10 @@ static void publish(struct pvmap *shared_map, uint32_t seq, const struct pvmap *
 	__atomic_store_n(&shared_map->seq, seq + 2, __ATOMIC_RELEASE);
 }
 
-PVCLOCK_HIDDEN void pvclock_clock_pvmap_refresh(const struct clock_state *s)
+PVCLOCK_HIDDEN void pvclock_clock_pvmap_refresh(const struct clock_state *s, unsigned blk)
 {
-	uint32_t seq = __atomic_load_n(&pvclock_clock_pvmap.seq, __ATOMIC_ACQUIRE);
+	struct pvmap *shared = blk == KDATA_RAW ? &pvclock_clock_rawmap : &pvclock_clock_pvmap;
+	uint32_t seq = __atomic_load_n(&shared->seq, __ATOMIC_ACQUIRE);
 	struct kdata_clock kc;
 	struct pvmap_record r;
 	struct pvmap map = { 0 };
@@ -106,7 +108,7 @@ PVCLOCK_HIDDEN void pvclock_clock_pvmap_refresh(const struct clock_state *s)
 
 	if (seq & 1)
 		return;
-	if (snapshot(s, &kc, &r, &map.kseq, &map.version, &flags))
+	if (snapshot(s, blk, &kc, &r, &map.kseq, &map.version, &flags))
 		return;
 	map.vseq = 0;
 	/* Unstable records, another clock mode, an unusual mask: keyed, but empty. */
@@ -116,9 +118,9 @@ PVCLOCK_HIDDEN void pvclock_clock_pvmap_refresh(const struct clock_state *s)
 	} else {
 		pvmap_build(&map, &r, &kc, 0);
 	}
-	publish(&pvclock_clock_pvmap, seq, &map);
+	publish(shared, seq, &map);
 	/* Keep the per-vCPU view current while vCPU 0's record serves (view.h). */
-	if ((flags & PVCLOCK_TSC_STABLE) && s->counter == CLOCK_COUNTER_PV_AUTO)
+	if (blk == KDATA_HRES && (flags & PVCLOCK_TSC_STABLE) && s->counter == CLOCK_COUNTER_PV_AUTO)
 		pvclock_view_follow(&s->src);
 }
 
@@ -201,5 +203,6 @@ static void reset(struct pvmap *m)
 PVCLOCK_HIDDEN void pvclock_clock_pvmap_reset(void)
 {
 	reset(&pvclock_clock_pvmap);
+	reset(&pvclock_clock_rawmap);
 	reset(&pvclock_clock_viewmap);
 }

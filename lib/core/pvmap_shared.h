@@ -12,10 +12,16 @@
 #include "pvmap.h"
 
 extern struct pvmap pvclock_clock_pvmap PVCLOCK_HIDDEN;
+/* The same for MONOTONIC_RAW, from the raw block. */
+extern struct pvmap pvclock_clock_rawmap PVCLOCK_HIDDEN;
 extern struct pvmap pvclock_clock_viewmap PVCLOCK_HIDDEN;
 
-/* pvclock_clock_pvmap_refresh - rebuild the vCPU 0 map from @s's current record and time data. */
-void pvclock_clock_pvmap_refresh(const struct clock_state *s) PVCLOCK_HIDDEN;
+/*
+ * pvclock_clock_pvmap_refresh - rebuild the vCPU 0 map of block @blk
+ * (KDATA_HRES: pvclock_clock_pvmap, KDATA_RAW: pvclock_clock_rawmap) from
+ * @s's current record and time data.
+ */
+void pvclock_clock_pvmap_refresh(const struct clock_state *s, unsigned blk) PVCLOCK_HIDDEN;
 
 /* pvclock_clock_viewmap_refresh - rebuild the view map from the open view and time data. */
 void pvclock_clock_viewmap_refresh(const struct clock_state *s) PVCLOCK_HIDDEN;

@@ -111,7 +111,7 @@ static int copy_pvmap(const struct clock_state *s, struct pvmap *out)
 				return 0;
 			continue;
 		}
-		pvclock_clock_pvmap_refresh(s);
+		pvclock_clock_pvmap_refresh(s, KDATA_HRES);
 	}
 	return -1;
 }
