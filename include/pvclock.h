@@ -20,5 +20,6 @@
 #include "pvclock/syscall.h"
 #include "pvclock/tsc.h"
 #include "pvclock/vdso_sym.h"
+#include "pvclock/vmclock.h"
 
 #endif /* PVCLOCK_H */

@@ -17,7 +17,13 @@ const char *pvclock_strerror(int status)
 	case PVCLOCK_EARG: return "invalid argument";
 	case PVCLOCK_ENOTSC: return "TSC read mode not supported by this CPU";
 	case PVCLOCK_ENOSOURCE: return "source not opened";
-	case PVCLOCK_EPROBE: return "cannot probe memory: no pipe (out of descriptors, or refused)";
+	case PVCLOCK_EPROBE: return "cannot probe memory: the probe's system call was refused";
+	case PVCLOCK_ECOUNTER: return "the page's counter is not this CPU's TSC: no time from it";
+	case PVCLOCK_EUNRELIABLE: return "the host says its clock is unknown, initialising or unreliable";
+	case PVCLOCK_EACCES: return "the device may not be opened (root-only by default)";
+	case PVCLOCK_EFORMAT: return "not a page of the expected kind (magic, version or size)";
+	case PVCLOCK_ENOTIFY: return "the page offers no change notifications";
+	case PVCLOCK_ESEQZERO: return "Hyper-V TSC page invalid (sequence 0)";
 	default: return "unknown pvclock status";
 	}
 }

@@ -20,7 +20,13 @@ enum pvclock_status {
 	PVCLOCK_EARG = -10,        /* bad argument */
 	PVCLOCK_ENOTSC = -11,      /* the TSC read mode asked for does not work here */
 	PVCLOCK_ENOSOURCE = -12,   /* the source was never opened, or its open failed */
-	PVCLOCK_EPROBE = -13,      /* memory could not be probed: no pipe (no free descriptor, or refused) */
+	PVCLOCK_EPROBE = -13,      /* memory could not be probed: the probe's system call was refused */
+	PVCLOCK_ECOUNTER = -14,    /* the page's counter is not this CPU's TSC (or is INVALID): no time */
+	PVCLOCK_EUNRELIABLE = -15, /* the host says its clock is unknown, initialising or unreliable */
+	PVCLOCK_EACCES = -16,      /* the device exists but may not be opened (root-only by default) */
+	PVCLOCK_EFORMAT = -17,     /* not a page of the expected kind: magic, version or size */
+	PVCLOCK_ENOTIFY = -18,     /* the page offers no change notifications */
+	PVCLOCK_ESEQZERO = -19,    /* a Hyper-V TSC page with sequence 0: the host has made it invalid */
 };
 
 /*

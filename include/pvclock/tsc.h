@@ -39,6 +39,19 @@ static inline uint64_t pvclock_rdtsc_lfence(void)
 	return ((uint64_t)hi << 32) | lo;
 }
 
+/*
+ * pvclock_rdtsc_fenced - LFENCE;RDTSC;LFENCE: after every earlier
+ * instruction and before every later one, loads included (for readers whose
+ * sequence re-check must come after the counter is read).
+ */
+static inline uint64_t pvclock_rdtsc_fenced(void)
+{
+	uint32_t lo, hi;
+
+	__asm__ __volatile__("lfence; rdtsc; lfence" : "=a"(lo), "=d"(hi) : : "memory");
+	return ((uint64_t)hi << 32) | lo;
+}
+
 static inline uint64_t pvclock_rdtsc_mfence(void)
 {
 	uint32_t lo, hi;
