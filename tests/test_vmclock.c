@@ -133,6 +133,9 @@ Test(vmclock, no_torn_or_backwards_read_while_the_host_rewrites, .timeout = 120)
 	pthread_t t[2];
 
 	simvmclock_init(&sim, 0);
+	/* Tagged from the first reading on. */
+	sim.tagged = 1;
+	simvmclock_update(&sim, 0, 0);
 	vc = open_sim();
 	cr_assert_eq(simvmclock_host_start(&h), 0);
 	for (int i = 0; i < 2; i++) {
