@@ -188,6 +188,24 @@ int cb_avail_dropin(const struct cb_path *p, const char **why)
 	}
 	return 0;
 }
+int cb_avail_vmclock(const struct cb_path *p, const char **why)
+{
+	(void)p;
+	switch (cb_state.vmclock_rc) {
+	case PVCLOCK_OK:
+		return 0;
+	case PVCLOCK_ENOPAGE:
+		*why = "no /dev/vmclock0 (the hypervisor offers no VMClock device, or the kernel predates 6.13)";
+		break;
+	case PVCLOCK_ECOUNTER:
+		*why = "the VMClock page publishes disruptions only, no time";
+		break;
+	default:
+		*why = pvclock_strerror(cb_state.vmclock_rc);
+		break;
+	}
+	return -1;
+}
 int cb_avail_stamp(const struct cb_path *p, const char **why)
 {
 	/* Without a map every stamp is a clock read: the row would time that under another name. */
@@ -284,5 +302,11 @@ void cb_paths_init(const char *argv0, const char *dropin_path)
 	pvclock_getcpu_probe(PVCLOCK_GETCPU_VDSO, NULL);
 	cb_kernel_cgt = (cb_cgt_fn)pvclock_kernel_vdso_sym("__vdso_clock_gettime");
 	load_dropin(argv0, dropin_path);
+	cb_state.vmclock_rc = pvclock_vmclock_open_device(&cb_state.vmclock, NULL);
+	if (cb_state.vmclock_rc == PVCLOCK_OK) {
+		struct pvclock_vmclock_time t;
+
+		cb_state.vmclock_rc = pvclock_vmclock_read(&cb_state.vmclock, &t);
+	}
 	cb_sim_init(&cb_state.sim_why);
 }

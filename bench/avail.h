@@ -30,5 +30,6 @@ int cb_avail_pv_rdtscp(const struct cb_path *p, const char **why);
 int cb_avail_pv_rseq(const struct cb_path *p, const char **why);
 int cb_avail_rdtscp(const struct cb_path *p, const char **why);
 int cb_avail_stamp(const struct cb_path *p, const char **why);
+int cb_avail_vmclock(const struct cb_path *p, const char **why);
 
 #endif /* CLOCKBENCH_AVAIL_H */

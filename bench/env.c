@@ -53,6 +53,7 @@ void cb_env_collect(struct cb_env *e)
 	memcpy(e->model, f.model, sizeof(e->model));
 	memcpy(e->hypervisor, f.hypervisor_id, sizeof(e->hypervisor));
 	e->rdtscp = f.rdtscp;
+	e->hv_tsc_khz = f.hypervisor_tsc_khz;
 	e->rdpid = f.rdpid;
 	e->invariant_tsc = f.invariant_tsc;
 	n = sysconf(_SC_NPROCESSORS_ONLN);

@@ -299,6 +299,21 @@ CB_PATH(stamp_realtime, NO_ARG)
 CB_PATH(stamp_monotonic_ordered, NO_ARG)
 CB_PATH(stamp_ticks, NO_ARG)
 CB_PATH(absl_realtime, NO_ARG)
+/* The VMClock page's time (pvclock/vmclock.h), in ns of its time type. */
+static inline uint64_t rd_vmclock(const void *a, unsigned *err)
+{
+	struct pvclock_vmclock_time t;
+	int rc = pvclock_vmclock_read(&cb_state.vmclock, &t);
+
+	(void)a;
+	if (__builtin_expect(rc != PVCLOCK_OK, 0)) {
+		cb_last_status = rc;
+		(*err)++;
+		return 0;
+	}
+	return (uint64_t)t.sec * 1000000000u + t.nsec;
+}
+CB_PATH(vmclock, NO_ARG)
 CB_PATH(lib_monotonic, TS)
 CB_PATH(lib_realtime, TS)
 CB_PATH(lib_monotonic_raw, TS)
@@ -412,6 +427,10 @@ const struct cb_path cb_paths[] = {
 	{ "dropin_monotonic", "call pvclock drop-in __vdso_clock_gettime(CLOCK_MONOTONIC)",
 	  CB_GROUP_INCUMBENT, CB_UNIT_NS, CB_CHAIN_BOUND | CB_KERNEL_CLOCK, CLOCK_MONOTONIC,
 	  cb_avail_dropin, LOOPS(dropin_monotonic) },
+
+	{ "vmclock", "seq_count; lfence; rdtsc; lfence; fields; seq_count (pvclock_vmclock_read)",
+	  CB_GROUP_PVCLOCK, CB_UNIT_NS, CB_GETCPU_FREE, CLOCK_REALTIME, cb_avail_vmclock,
+	  LOOPS(vmclock) },
 
 	{ "stamp_ticks", "rdtsc (pvclock_stamp_ticks: raw capture, converted later)", CB_GROUP_STAMP,
 	  CB_UNIT_TICKS, CB_GETCPU_FREE, -1, cb_avail_always, LOOPS(stamp_ticks) },

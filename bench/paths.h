@@ -70,6 +70,8 @@ struct cb_paths_state {
 	const char *dropin_path;              /* where the drop-in was looked for / found */
 	const char *dropin_why;               /* why it is unavailable; NULL when loaded */
 	const char *sim_why;                  /* why simulated rows are unavailable */
+	struct pvclock_vmclock vmclock;       /* /dev/vmclock0, when it opened */
+	int vmclock_rc;                       /* its open's (or first read's) status */
 };
 
 extern struct cb_paths_state cb_state;

@@ -32,6 +32,7 @@ struct cb_env {
 	int stable;                   /* vCPU 0's record has TSC_STABLE */
 	double tsc_khz;
 	const char *tsc_khz_source;   /* "pvclock record" or "calibrated against CLOCK_MONOTONIC_RAW" */
+	double hv_tsc_khz;            /* the hypervisor's timing leaf (CPUID 0x40000010); 0: not offered */
 	const char *rseq;             /* who registered the thread's rseq area, or "unavailable" */
 	const char *dropin;           /* the drop-in library looked for; NULL: static build */
 	int rdtscp, rdpid, invariant_tsc;

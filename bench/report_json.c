@@ -87,6 +87,7 @@ static void environment(FILE *f, const struct cb_env *e)
 	kbool(f, "tsc_stable", e->stable);
 	knum(f, "tsc_khz", e->tsc_khz);
 	kstr(f, "tsc_khz_source", e->tsc_khz_source);
+	knum(f, "hypervisor_tsc_khz", e->hv_tsc_khz > 0 ? e->hv_tsc_khz : NAN);
 	kstr(f, "rseq", e->rseq);
 	kstr(f, "dropin_library", e->dropin);
 	kbool(f, "rdtscp", e->rdtscp);

@@ -27,7 +27,11 @@ static void env_header(FILE *f, const struct cb_report *r)
 			e->stable ? "set" : "clear");
 	else
 		fprintf(f, "pvclock    no page: %s\n", pvclock_strerror(e->page_rc));
-	fprintf(f, "tsc        %.0f kHz (%s)\n", e->tsc_khz, e->tsc_khz_source);
+	fprintf(f, "tsc        %.0f kHz (%s)", e->tsc_khz, e->tsc_khz_source);
+	if (e->hv_tsc_khz > 0)
+		fprintf(f, "; hypervisor timing leaf %.0f kHz\n", e->hv_tsc_khz);
+	else
+		fprintf(f, "; the hypervisor offers no timing leaf\n");
 	fprintf(f, "rseq       %s\n", e->rseq);
 	if (e->dropin)
 		fprintf(f, "drop-in    %s\n", e->dropin);

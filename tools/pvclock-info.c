@@ -2,11 +2,15 @@
 /*
  * pvclock-info - what this machine offers for reading the pvclock: where the
  * page is, every vCPU's record, the kernel's clocksource, which getcpu
- * methods work, and the pvclock time next to the kernel's clocks.
+ * methods work, and the pvclock time next to the kernel's clocks; the
+ * hypervisor's TSC rate; the VMClock page, or why there is none.
+ * pvclock-info --watch: report VMClock disruptions as they happen.
  */
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "pvclock.h"
 
@@ -64,8 +68,115 @@ static void print_machine(void)
 				  : "");
 	printf("%-22s rdtscp=%s rdpid=%s invariant_tsc=%s\n", "tsc features",
 	       f.rdtscp ? "yes" : "no", f.rdpid ? "yes" : "no", f.invariant_tsc ? "yes" : "no");
+	if (f.hypervisor_tsc_khz)
+		printf("%-22s %u kHz (hypervisor timing leaf, CPUID 0x40000010)\n", "tsc rate",
+		       f.hypervisor_tsc_khz);
+	else
+		printf("%-22s not offered by the hypervisor (CPUID 0x40000010: max leaf %#x)\n",
+		       "tsc rate", f.hypervisor_max_leaf);
 	print_file_line("clocksource", CS_DIR "current_clocksource");
 	print_file_line("clocksources available", CS_DIR "available_clocksource");
+	/* Hyper-V's reference TSC page exists only under Hyper-V. */
+	if (f.hypervisor && !strcmp(f.hypervisor_id, "Microsoft Hv"))
+		printf("%-22s the hypervisor is Hyper-V: its reference TSC page is not read by this "
+		       "version\n", "hyper-v tsc page");
+	else
+		printf("%-22s none (the hypervisor is %s, not Hyper-V)\n", "hyper-v tsc page",
+		       f.hypervisor ? f.hypervisor_id : "absent");
+}
+
+static const char *const vmclock_status_names[] = {
+	"unknown", "initializing", "synchronized", "freerunning", "unreliable",
+};
+
+static const char *const vmclock_time_names[] = { "UTC", "TAI", "monotonic" };
+
+static void print_vmclock_error(const char *label, uint64_t ns)
+{
+	if (ns == UINT64_MAX)
+		printf("  %-20s not given\n", label);
+	else
+		printf("  %-20s %llu ns\n", label, (unsigned long long)ns);
+}
+
+/* The VMClock page (pvclock/vmclock.h), or why there is none; 0 when one was read. */
+static int print_vmclock(struct pvclock_vmclock *vc)
+{
+	struct pvclock_vmclock_time t;
+	int rc = pvclock_vmclock_open_device(vc, NULL);
+
+	if (rc == PVCLOCK_ENOPAGE) {
+		printf("%-22s none: no /dev/vmclock0 (the hypervisor offers no VMClock device, or the "
+		       "kernel predates 6.13)\n", "vmclock");
+		return -1;
+	}
+	if (rc != PVCLOCK_OK) {
+		printf("%-22s /dev/vmclock0: %s\n", "vmclock", pvclock_strerror(rc));
+		return -1;
+	}
+	rc = pvclock_vmclock_read(vc, &t);
+	printf("%-22s /dev/vmclock0: %s\n", "vmclock", rc == PVCLOCK_OK ? "time and disruptions" :
+	       rc == PVCLOCK_ECOUNTER ? "disruptions only (no counter relation published)" :
+	       pvclock_strerror(rc));
+	if (rc != PVCLOCK_OK && rc != PVCLOCK_ECOUNTER && rc != PVCLOCK_EUNRELIABLE)
+		return -1;
+	printf("  %-20s %s\n", "status",
+	       t.clock_status < 5 ? vmclock_status_names[t.clock_status] : "?");
+	printf("  %-20s %#llx\n", "disruption marker", (unsigned long long)t.disruption_marker);
+	printf("  %-20s %llu\n", "vm generation", (unsigned long long)t.vm_generation);
+	printf("  %-20s %#llx\n", "flags", (unsigned long long)t.flags);
+	if (rc == PVCLOCK_OK) {
+		printf("  %-20s %lld.%09u s (%s)\n", "time", (long long)t.sec, t.nsec,
+		       t.time_type < 3 ? vmclock_time_names[t.time_type] : "?");
+		print_vmclock_error("estimated error", t.esterror_ns);
+		print_vmclock_error("maximum error", t.maxerror_ns);
+		if (t.flags & PVCLOCK_VMCLOCK_FLAG_TAI_OFFSET_VALID)
+			printf("  %-20s %d s\n", "tai - utc", t.tai_offset_sec);
+		printf("  %-20s %u\n", "leap indicator", t.leap_indicator);
+	}
+	return 0;
+}
+
+static volatile sig_atomic_t stop_watch;
+
+static void on_stop(int sig)
+{
+	(void)sig;
+	stop_watch = 1;
+}
+
+/* --watch: a line per disruption, until interrupted. */
+static int watch_vmclock(void)
+{
+	struct pvclock_vmclock vc;
+	int rc = pvclock_vmclock_open_device(&vc, NULL);
+
+	if (rc != PVCLOCK_OK) {
+		fprintf(stderr, "pvclock-info: /dev/vmclock0: %s\n",
+			rc == PVCLOCK_ENOPAGE ? "no such device (no VMClock here)" : pvclock_strerror(rc));
+		return 1;
+	}
+	signal(SIGINT, on_stop);
+	signal(SIGTERM, on_stop);
+	printf("watching /dev/vmclock0 for disruptions (%s); Ctrl-C stops\n",
+	       vc.page->flags & PVCLOCK_VMCLOCK_FLAG_NOTIFICATION_PRESENT ? "notified" :
+	       "checked every second");
+	fflush(stdout);
+	while (!stop_watch) {
+		int w = pvclock_vmclock_wait(&vc, 1000);
+		struct pvclock_vmclock_time t;
+
+		if (w == PVCLOCK_ENOTIFY)
+			sleep(1);
+		if (pvclock_vmclock_disrupted(&vc) == 1) {
+			pvclock_vmclock_read(&vc, &t);
+			printf("%lld disruption: marker %#llx, vm generation %llu\n", (long long)time(NULL),
+			       (unsigned long long)t.disruption_marker, (unsigned long long)t.vm_generation);
+			fflush(stdout);
+		}
+	}
+	pvclock_vmclock_close(&vc);
+	return 0;
 }
 
 static void print_getcpu(void)
@@ -148,14 +259,19 @@ static void print_times(const struct pvclock_source *src)
 int main(int argc, char **argv)
 {
 	struct pvclock_source src;
+	struct pvclock_vmclock vc;
 	int rc;
 
+	if (argc == 2 && !strcmp(argv[1], "--watch"))
+		return watch_vmclock();
 	if (argc > 1) {
-		fprintf(stderr, "usage: %s\n(prints this machine's pvclock records and read paths)\n",
-			argv[0]);
+		fprintf(stderr, "usage: %s [--watch]\n(prints this machine's pvclock records and read "
+			"paths; --watch reports VMClock disruptions as they happen)\n", argv[0]);
 		return strcmp(argv[1], "-h") && strcmp(argv[1], "--help") ? 2 : 0;
 	}
 	print_machine();
+	if (print_vmclock(&vc) == 0)
+		pvclock_vmclock_close(&vc);
 	rc = pvclock_source_open_kernel(&src);
 	if (rc != PVCLOCK_OK) {
 		print_getcpu();

@@ -19,6 +19,8 @@ struct pvclock_cpu_features {
 	char hypervisor_id[13];   /* CPUID 0x40000000 signature, e.g. "KVMKVMKVM" */
 	bool kvm_clocksource2;    /* KVM: MSR_KVM_SYSTEM_TIME_NEW offered */
 	bool kvm_stable_bit;      /* KVM: the host may set PVCLOCK_TSC_STABLE */
+	uint32_t hypervisor_max_leaf;  /* CPUID 0x40000000 EAX; 0 without a hypervisor */
+	uint32_t hypervisor_tsc_khz;   /* CPUID 0x40000010 EAX (KVM, VMware timing leaf); 0: not offered */
 };
 
 /*

@@ -82,6 +82,12 @@ static void scan(struct pvclock_cpu_features *f)
 		regs[1] = c;
 		regs[2] = d;
 		regs_to_str(f->hypervisor_id, regs, 3);
+		f->hypervisor_max_leaf = hmax;
+		/* The timing leaf: the TSC rate the hypervisor runs the guest at. */
+		if (hmax >= 0x40000010 && hmax < 0x40010000) {
+			__cpuid(0x40000010, a, b, c, d);
+			f->hypervisor_tsc_khz = a;
+		}
 		if (core_str_eq(f->hypervisor_id, "KVMKVMKVM") && hmax >= 0x40000001) {
 			__cpuid(0x40000001, a, b, c, d);
 			f->kvm_clocksource2 = (a >> 3) & 1;   /* KVM_FEATURE_CLOCKSOURCE2 */
