@@ -10,6 +10,7 @@
 #include "pvclock/cpu.h"
 #include "pvclock/error.h"
 #include "pvclock/getcpu.h"
+#include "pvclock/hyperv.h"
 #include "pvclock/kdata.h"
 #include "pvclock/maps.h"
 #include "pvclock/math.h"

@@ -34,10 +34,12 @@ int pvclock_maps_find_self(struct pvclock_maps_hit *hit);
 
 /*
  * pvclock_probe_readable - whether [@addr, @addr+@len) can be read without a
- * fault, found by letting the kernel copy it into a pipe: a page that would
- * raise SIGBUS or SIGSEGV in userspace makes the copy fail with EFAULT
- * instead.  Returns PVCLOCK_OK, PVCLOCK_ENOPAGE, PVCLOCK_EPROBE (no pipe
- * could be made) or PVCLOCK_EARG (@addr NULL, @len 0 or above 4096).
+ * fault, asked of the kernel: it reads a word of each page through its own
+ * fault handling (FUTEX_CMP_REQUEUE, which never waits and needs no
+ * descriptor), so a page that would raise SIGBUS or SIGSEGV in userspace
+ * gives EFAULT instead.  Returns PVCLOCK_OK, PVCLOCK_ENOPAGE, PVCLOCK_EPROBE
+ * (the system call was refused) or PVCLOCK_EARG (@addr NULL, @len 0 or
+ * above 4096).
  */
 int pvclock_probe_readable(const void *addr, size_t len);
 
