@@ -57,6 +57,30 @@ static uint64_t timespec_ns(clockid_t id)
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
+/* Hyper-V's reference TSC page: read when Linux maps it, else why not. */
+static void print_hyperv(const struct pvclock_cpu_features *f)
+{
+	struct pvclock_hyperv hv;
+	struct pvclock_hyperv_time t;
+	int rc = pvclock_hyperv_open_kernel(&hv);
+
+	if (rc != PVCLOCK_OK) {
+		if (f->hypervisor && !strcmp(f->hypervisor_id, "Microsoft Hv"))
+			printf("%-22s not mapped (%s): the hyperv clocksource was never used\n",
+			       "hyper-v tsc page", pvclock_strerror(rc));
+		else
+			printf("%-22s none (the hypervisor is %s, not Hyper-V)\n", "hyper-v tsc page",
+			       f->hypervisor ? f->hypervisor_id : "absent");
+		return;
+	}
+	rc = pvclock_hyperv_read(&hv, &t);
+	if (rc == PVCLOCK_OK)
+		printf("%-22s sequence %u, reference %llu x 100 ns\n", "hyper-v tsc page", t.sequence,
+		       (unsigned long long)t.reference);
+	else
+		printf("%-22s %s\n", "hyper-v tsc page", pvclock_strerror(rc));
+}
+
 static void print_machine(void)
 {
 	struct pvclock_cpu_features f;
@@ -76,13 +100,7 @@ static void print_machine(void)
 		       "tsc rate", f.hypervisor_max_leaf);
 	print_file_line("clocksource", CS_DIR "current_clocksource");
 	print_file_line("clocksources available", CS_DIR "available_clocksource");
-	/* Hyper-V's reference TSC page exists only under Hyper-V. */
-	if (f.hypervisor && !strcmp(f.hypervisor_id, "Microsoft Hv"))
-		printf("%-22s the hypervisor is Hyper-V: its reference TSC page is not read by this "
-		       "version\n", "hyper-v tsc page");
-	else
-		printf("%-22s none (the hypervisor is %s, not Hyper-V)\n", "hyper-v tsc page",
-		       f.hypervisor ? f.hypervisor_id : "absent");
+	print_hyperv(&f);
 }
 
 static const char *const vmclock_status_names[] = {
