@@ -68,6 +68,26 @@ static inline int clock_timens_left(const struct clock_state *s, unsigned blk)
 }
 
 /*
+ * clock_seq_even - wait for block @vc's sequence count to be even and put
+ * it in *@seq; 1 when the call must be delegated instead: the budget is
+ * spent (an update that does not end), or the block is the offsets page of
+ * a namespace entered since start-up, whose count stays odd for good.
+ */
+static inline int clock_seq_even(const volatile struct kdata_clock *vc, uint32_t *budget, uint32_t *seq)
+{
+	for (;;) {
+		if (__builtin_expect((*budget)-- == 0, 0))
+			return 1;
+		*seq = kdata_read_begin(vc);
+		if (__builtin_expect(!(*seq & 1), 1))
+			return 0;
+		if (kdata_mode_is_timens(vc->clock_mode))
+			return 1;
+		__asm__ __volatile__("pause");
+	}
+}
+
+/*
  * clock_coarse - CLOCK_REALTIME_COARSE or CLOCK_MONOTONIC_COARSE (@clk):
  * the last tick's time, as the kernel's vDSO reads it; 0, or 1 when the
  * call must be delegated.
@@ -83,16 +103,8 @@ static inline int clock_coarse(const struct clock_state *s, unsigned clk, struct
 	vc = kdata_block(s->kd, &s->lay, KDATA_HRES);
 	f = kdata_fields(vc, &s->lay);
 	for (;;) {
-		if (__builtin_expect(budget-- == 0, 0))
+		if (clock_seq_even(vc, &budget, &seq))
 			return 1;
-		seq = kdata_read_begin(vc);
-		if (__builtin_expect(seq & 1, 0)) {
-			/* The offsets page of a namespace entered since start-up: odd for good. */
-			if (kdata_mode_is_timens(vc->clock_mode))
-				return 1;
-			__asm__ __volatile__("pause");
-			continue;
-		}
 		/* Coarse bases are plain ns. */
 		sec = f->base[clk].sec;
 		nsec = f->base[clk].nsec;
@@ -145,16 +157,8 @@ static inline __attribute__((always_inline)) int clock_served(const struct clock
 		return 1;
 	vc = kdata_block(s->kd, &s->lay, blk);
 	for (;;) {
-		if (__builtin_expect(budget-- == 0, 0))
+		if (clock_seq_even(vc, &budget, &seq))
 			return 1;
-		seq = kdata_read_begin(vc);
-		if (__builtin_expect(seq & 1, 0)) {
-			/* The offsets page of a namespace entered since start-up: odd for good. */
-			if (kdata_mode_is_timens(vc->clock_mode))
-				return 1;
-			__asm__ __volatile__("pause");
-			continue;
-		}
 		if (__builtin_expect(vc->clock_mode != s->kmode, 0))
 			return 1;
 		/* The ordered counter read cannot pass the sequence load. */
