@@ -11,6 +11,17 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* A compile-time check that C and C++ both accept. */
+#ifdef __cplusplus
+#define PVCLOCK_STATIC_ASSERT(e, msg) static_assert(e, msg)
+#else
+#define PVCLOCK_STATIC_ASSERT(e, msg) _Static_assert(e, msg)
+#endif
+
 /*
  * struct pvclock_record - one vCPU's time information (32 bytes, packed).
  *
@@ -33,15 +44,15 @@ struct pvclock_record {
 	uint8_t pad[2];
 } __attribute__((packed));
 
-_Static_assert(sizeof(struct pvclock_record) == 32, "pvclock record is 32 bytes");
-_Static_assert(offsetof(struct pvclock_record, version) == 0, "version @0");
-_Static_assert(offsetof(struct pvclock_record, pad0) == 4, "pad0 @4");
-_Static_assert(offsetof(struct pvclock_record, tsc_timestamp) == 8, "tsc_timestamp @8");
-_Static_assert(offsetof(struct pvclock_record, system_time) == 16, "system_time @16");
-_Static_assert(offsetof(struct pvclock_record, tsc_to_system_mul) == 24, "mul @24");
-_Static_assert(offsetof(struct pvclock_record, tsc_shift) == 28, "tsc_shift @28");
-_Static_assert(offsetof(struct pvclock_record, flags) == 29, "flags @29");
-_Static_assert(offsetof(struct pvclock_record, pad) == 30, "pad @30");
+PVCLOCK_STATIC_ASSERT(sizeof(struct pvclock_record) == 32, "pvclock record is 32 bytes");
+PVCLOCK_STATIC_ASSERT(offsetof(struct pvclock_record, version) == 0, "version @0");
+PVCLOCK_STATIC_ASSERT(offsetof(struct pvclock_record, pad0) == 4, "pad0 @4");
+PVCLOCK_STATIC_ASSERT(offsetof(struct pvclock_record, tsc_timestamp) == 8, "tsc_timestamp @8");
+PVCLOCK_STATIC_ASSERT(offsetof(struct pvclock_record, system_time) == 16, "system_time @16");
+PVCLOCK_STATIC_ASSERT(offsetof(struct pvclock_record, tsc_to_system_mul) == 24, "mul @24");
+PVCLOCK_STATIC_ASSERT(offsetof(struct pvclock_record, tsc_shift) == 28, "tsc_shift @28");
+PVCLOCK_STATIC_ASSERT(offsetof(struct pvclock_record, flags) == 29, "flags @29");
+PVCLOCK_STATIC_ASSERT(offsetof(struct pvclock_record, pad) == 30, "pad @30");
 
 /* flags: bit 0 is Xen's XEN_PVCLOCK_TSC_STABLE_BIT, bit 1 XEN_PVCLOCK_GUEST_STOPPED. */
 #define PVCLOCK_TSC_STABLE       (1u << 0)
@@ -68,12 +79,16 @@ struct pvclock_migrate_slot {
 	uint8_t pad[PVCLOCK_SLOT_STRIDE - sizeof(struct pvclock_record) - sizeof(uint32_t)];
 };
 
-_Static_assert(sizeof(struct pvclock_migrate_slot) == PVCLOCK_SLOT_STRIDE, "slot is 64 bytes");
-_Static_assert(offsetof(struct pvclock_migrate_slot, migrate_count) == 32, "migrate_count @32");
+PVCLOCK_STATIC_ASSERT(sizeof(struct pvclock_migrate_slot) == PVCLOCK_SLOT_STRIDE, "slot is 64 bytes");
+PVCLOCK_STATIC_ASSERT(offsetof(struct pvclock_migrate_slot, migrate_count) == 32, "migrate_count @32");
 
 #define PVCLOCK_MIGRATE_COUNT_OFFSET 32u
 
 /* pvclock_barrier - a compiler barrier: loads and stores stay on their side of it. */
 #define pvclock_barrier() __asm__ __volatile__("" : : : "memory")
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* PVCLOCK_ABI_H */

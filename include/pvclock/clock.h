@@ -27,6 +27,15 @@
 #include "pvclock/math.h"
 #include "pvclock/tsc.h"
 
+#if __STDC_HOSTED__ && !defined(PVCLOCK_NO_LIBC)
+#include <errno.h>
+#include <time.h>
+#endif
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /* The clock ids the time data serves (Linux's numbers). */
 #define PVCLOCK_CLOCK_REALTIME      0
 #define PVCLOCK_CLOCK_MONOTONIC     1
@@ -165,8 +174,6 @@ unsigned pvclock_clock_init(void);
  * where PVCLOCK_NO_LIBC is defined (code that defines libc's names itself).
  */
 #if __STDC_HOSTED__ && !defined(PVCLOCK_NO_LIBC)
-#include <errno.h>
-#include <time.h>
 
 /*
  * pvclock_clock_gettime - clock_gettime(2): 0, or -1 with errno set as
@@ -200,5 +207,9 @@ static inline int pvclock_clock_gettime_ns(clockid_t clk, int64_t *ns)
 	return 0;
 }
 #endif /* __STDC_HOSTED__ && !PVCLOCK_NO_LIBC */
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* PVCLOCK_CLOCK_H */

@@ -8,6 +8,10 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 struct pvclock_cpu_features {
 	char vendor[13];          /* "GenuineIntel", "AuthenticAMD", ... */
 	char model[49];           /* brand string, trimmed; "" when absent */
@@ -36,5 +40,9 @@ void pvclock_cpu_features(struct pvclock_cpu_features *f);
  */
 bool pvclock_cpu_rdtscp(void);
 bool pvclock_cpu_cx16(void);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* PVCLOCK_CPU_H */

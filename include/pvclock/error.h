@@ -6,6 +6,10 @@
 #ifndef PVCLOCK_ERROR_H
 #define PVCLOCK_ERROR_H
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 enum pvclock_status {
 	PVCLOCK_OK = 0,
 	PVCLOCK_EUNSTABLE = -1,    /* TSC_STABLE is clear: vCPU 0's record is not valid for other vCPUs */
@@ -34,5 +38,9 @@ enum pvclock_status {
  * also for values that are not status codes.
  */
 const char *pvclock_strerror(int status);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* PVCLOCK_ERROR_H */

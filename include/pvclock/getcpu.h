@@ -12,6 +12,10 @@
 #include "pvclock/syscall.h"
 #include "pvclock/tsc.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 enum pvclock_getcpu_method {
 	PVCLOCK_GETCPU_AUTO = 0,  /* the fastest that works: RDPID, rseq, RDTSCP, vDSO, syscall */
 	PVCLOCK_GETCPU_RDPID,     /* RDPID: TSC_AUX & 0xfff */
@@ -82,5 +86,9 @@ enum pvclock_getcpu_method pvclock_getcpu_best(void);
 
 /* pvclock_getcpu_name - "rdpid", "rdtscp", "vdso", "rseq", "syscall", "auto"; "?" otherwise. */
 const char *pvclock_getcpu_name(enum pvclock_getcpu_method method);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* PVCLOCK_GETCPU_H */

@@ -39,10 +39,8 @@ struct pvclock_hyperv_tsc_page {
 	int64_t tsc_offset;        /* reference units */
 };
 
-#ifndef __cplusplus
-_Static_assert(offsetof(struct pvclock_hyperv_tsc_page, tsc_scale) == 8, "tsc_scale @8");
-_Static_assert(offsetof(struct pvclock_hyperv_tsc_page, tsc_offset) == 16, "tsc_offset @16");
-#endif
+PVCLOCK_STATIC_ASSERT(offsetof(struct pvclock_hyperv_tsc_page, tsc_scale) == 8, "tsc_scale @8");
+PVCLOCK_STATIC_ASSERT(offsetof(struct pvclock_hyperv_tsc_page, tsc_offset) == 16, "tsc_offset @16");
 
 /* struct pvclock_hyperv - an open reference TSC page. */
 struct pvclock_hyperv {

@@ -25,6 +25,10 @@
 
 #include "pvclock/abi.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 #define KDATA_BASES      12           /* clock ids 0 .. CLOCK_TAI */
 #define KDATA_HRES       0            /* block for REALTIME, MONOTONIC, BOOTTIME, TAI, COARSE */
 #define KDATA_RAW        1            /* block for MONOTONIC_RAW */
@@ -58,7 +62,7 @@ struct kdata_clock {
 	struct kdata_stamp base[KDATA_BASES];  /* in a TIMENS page: signed offsets */
 };
 
-_Static_assert(sizeof(struct kdata_clock) == 232, "vdso_clock block is 232 bytes");
+PVCLOCK_STATIC_ASSERT(sizeof(struct kdata_clock) == 232, "vdso_clock block is 232 bytes");
 
 /*
  * One of the layouts above.  A block's fields from mask on are read through
@@ -83,10 +87,11 @@ enum kdata_era {
 };
 
 static const struct kdata_layout kdata_layouts[KDATA_ERAS] = {
-	[KDATA_ERA_6_15] = { 0, 232, 0, 1, 0 },
-	[KDATA_ERA_6_13] = { 0, 248, 0, 1, 0 },
-	[KDATA_ERA_6_10] = { 128, 248, 0, 3, 0 },
-	[KDATA_ERA_5_6] = { 128, 240, -8, 3, ~0ull },
+	/* In enum kdata_era's order (no array designators: C++ includes this too). */
+	{ 0, 232, 0, 1, 0 },         /* 6.15 - */
+	{ 0, 248, 0, 1, 0 },         /* 6.13, 6.14 */
+	{ 128, 248, 0, 3, 0 },       /* 6.10 - 6.12 */
+	{ 128, 240, -8, 3, ~0ull },   /* 5.6 - 6.9 */
 };
 
 /* Block @blk (KDATA_HRES, KDATA_RAW) of the blocks at @kd. */
@@ -193,5 +198,9 @@ static inline void kdata_split(uint64_t sec, uint64_t ns, int64_t *tv_sec, long 
 	*tv_sec = (int64_t)sec;
 	*tv_nsec = (long)ns;
 }
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* PVCLOCK_KDATA_H */

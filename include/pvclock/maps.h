@@ -11,6 +11,10 @@
 
 #include "pvclock/source.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 struct pvclock_maps_hit {
 	uintptr_t start, end;        /* the mapping */
 	uintptr_t page;              /* where the pvclock page would be */
@@ -42,5 +46,9 @@ int pvclock_maps_find_self(struct pvclock_maps_hit *hit);
  * above 4096).
  */
 int pvclock_probe_readable(const void *addr, size_t len);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* PVCLOCK_MAPS_H */

@@ -7,6 +7,10 @@
 
 #include <stdint.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /*
  * pvclock_shift_left, pvclock_shift_right - how a record's @shift moves a
  * TSC delta: left by @shift bits when positive, right by -@shift bits when
@@ -55,5 +59,9 @@ static inline uint64_t pvclock_time_at(uint64_t system_time, uint64_t tsc_timest
  */
 #define PVCLOCK_TSC_KHZ_SATURATED UINT64_MAX
 uint64_t pvclock_tsc_khz(uint32_t mul, int8_t shift);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* PVCLOCK_MATH_H */

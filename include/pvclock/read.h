@@ -30,6 +30,10 @@
 #include "pvclock/source.h"
 #include "pvclock/tsc.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /* struct pvclock_time - one reading. */
 struct pvclock_time {
 	uint64_t ns;      /* the host's clock, ns (KVM: since the guest booted) */
@@ -388,5 +392,9 @@ static inline int pvclock_read(const struct pvclock_source *src, enum pvclock_pr
 
 /* pvclock_protocol_name - "vcpu0", "percpu", "migrate", "rseq"; "?" otherwise. */
 const char *pvclock_protocol_name(enum pvclock_protocol proto);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* PVCLOCK_READ_H */

@@ -11,6 +11,12 @@
 
 #include <stdint.h>
 
+#include "pvclock/abi.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /* The kernel's struct rseq (ABI v0; 32-byte aligned, 32 bytes registered). */
 struct pvclock_rseq_area {
 	uint32_t cpu_id_start;
@@ -22,7 +28,7 @@ struct pvclock_rseq_area {
 	uint32_t pad;
 } __attribute__((aligned(32)));
 
-_Static_assert(sizeof(struct pvclock_rseq_area) == 32, "rseq area is 32 bytes");
+PVCLOCK_STATIC_ASSERT(sizeof(struct pvclock_rseq_area) == 32, "rseq area is 32 bytes");
 
 /* Values of cpu_id that are not CPU numbers. */
 #define PVCLOCK_RSEQ_CPU_UNREGISTERED ((uint32_t)-1)
@@ -68,5 +74,9 @@ static inline int pvclock_rseq_available(void)
 {
 	return (int32_t)pvclock_rseq_current()->cpu_id >= 0;
 }
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* PVCLOCK_RSEQ_H */

@@ -15,6 +15,10 @@
 #include "pvclock/math.h"
 #include "pvclock/tsc.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 enum pvclock_origin {
 	PVCLOCK_ORIGIN_NONE = 0,
 	PVCLOCK_ORIGIN_VVAR_VCLOCK,   /* first page of [vvar_vclock] (Linux 6.13 and later) */
@@ -190,5 +194,9 @@ int pvclock_source_info(const struct pvclock_source *src, struct pvclock_source_
 
 /* pvclock_origin_name - "vvar_vclock", "vvar", "memory" or "none". */
 const char *pvclock_origin_name(enum pvclock_origin origin);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* PVCLOCK_SOURCE_H */

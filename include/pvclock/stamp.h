@@ -42,6 +42,10 @@
 #include "pvclock/clock.h"
 #include "pvclock/tsc.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /* What a stamp of a clock id outside PVCLOCK_CLOCK_SERVED returns. */
 #define PVCLOCK_STAMP_INVALID INT64_MIN
 
@@ -152,5 +156,9 @@ static inline uint64_t pvclock_stamp_ticks(void)
  * alone do not say the time) and for clock ids a map never serves.
  */
 int64_t pvclock_stamp_ticks_ns(int clk, uint64_t ticks);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* PVCLOCK_STAMP_H */

@@ -9,6 +9,10 @@
 
 #include <stdint.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 #define PVCLOCK_SYS_read           0
 #define PVCLOCK_SYS_write          1
 #define PVCLOCK_SYS_open           2
@@ -68,5 +72,9 @@ static inline long pvclock_syscall3_retry(long nr, long a, long b, long c)
 	while (ret == -PVCLOCK_SYS_EINTR);
 	return ret;
 }
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* PVCLOCK_SYSCALL_H */

@@ -7,6 +7,10 @@
 
 #include <stdint.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /*
  * How a read protocol reads the TSC.  The ordered modes keep RDTSC from
  * executing before the version load that precedes it.
@@ -97,5 +101,9 @@ static inline uint64_t pvclock_tsc_read(enum pvclock_tsc_mode mode, uint32_t *au
 		return pvclock_rdtsc_lfence();
 	}
 }
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* PVCLOCK_TSC_H */

@@ -6,6 +6,10 @@
 #ifndef PVCLOCK_VDSO_SYM_H
 #define PVCLOCK_VDSO_SYM_H
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /*
  * pvclock_elf_lookup - the address of @name, of version @version when not
  * NULL, in the mapped ELF image whose header is at @ehdr (as the kernel maps
@@ -26,5 +30,9 @@ const void *pvclock_kernel_vdso(void);
  * NULL when there is no vDSO or no such symbol.
  */
 void *pvclock_kernel_vdso_sym(const char *name);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* PVCLOCK_VDSO_SYM_H */

@@ -27,6 +27,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "pvclock/abi.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -101,18 +103,16 @@ struct pvclock_vmclock_abi {
 	uint64_t vm_generation_counter;                /* bumped at each snapshot restore, when present */
 };
 
-#ifndef __cplusplus
-_Static_assert(offsetof(struct pvclock_vmclock_abi, seq_count) == 0x0c, "seq_count @0x0c");
-_Static_assert(offsetof(struct pvclock_vmclock_abi, disruption_marker) == 0x10, "marker @0x10");
-_Static_assert(offsetof(struct pvclock_vmclock_abi, clock_status) == 0x22, "clock_status @0x22");
-_Static_assert(offsetof(struct pvclock_vmclock_abi, tai_offset_sec) == 0x24, "tai_offset_sec @0x24");
-_Static_assert(offsetof(struct pvclock_vmclock_abi, counter_period_shift) == 0x27, "shift @0x27");
-_Static_assert(offsetof(struct pvclock_vmclock_abi, counter_value) == 0x28, "counter_value @0x28");
-_Static_assert(offsetof(struct pvclock_vmclock_abi, time_sec) == 0x48, "time_sec @0x48");
-_Static_assert(offsetof(struct pvclock_vmclock_abi, time_maxerror_nanosec) == 0x60, "maxerror @0x60");
-_Static_assert(offsetof(struct pvclock_vmclock_abi, vm_generation_counter) == 0x68, "generation @0x68");
-_Static_assert(sizeof(struct pvclock_vmclock_abi) == 0x70, "vmclock_abi is 0x70 bytes");
-#endif
+PVCLOCK_STATIC_ASSERT(offsetof(struct pvclock_vmclock_abi, seq_count) == 0x0c, "seq_count @0x0c");
+PVCLOCK_STATIC_ASSERT(offsetof(struct pvclock_vmclock_abi, disruption_marker) == 0x10, "marker @0x10");
+PVCLOCK_STATIC_ASSERT(offsetof(struct pvclock_vmclock_abi, clock_status) == 0x22, "clock_status @0x22");
+PVCLOCK_STATIC_ASSERT(offsetof(struct pvclock_vmclock_abi, tai_offset_sec) == 0x24, "tai_offset_sec @0x24");
+PVCLOCK_STATIC_ASSERT(offsetof(struct pvclock_vmclock_abi, counter_period_shift) == 0x27, "shift @0x27");
+PVCLOCK_STATIC_ASSERT(offsetof(struct pvclock_vmclock_abi, counter_value) == 0x28, "counter_value @0x28");
+PVCLOCK_STATIC_ASSERT(offsetof(struct pvclock_vmclock_abi, time_sec) == 0x48, "time_sec @0x48");
+PVCLOCK_STATIC_ASSERT(offsetof(struct pvclock_vmclock_abi, time_maxerror_nanosec) == 0x60, "maxerror @0x60");
+PVCLOCK_STATIC_ASSERT(offsetof(struct pvclock_vmclock_abi, vm_generation_counter) == 0x68, "generation @0x68");
+PVCLOCK_STATIC_ASSERT(sizeof(struct pvclock_vmclock_abi) == 0x70, "vmclock_abi is 0x70 bytes");
 
 /* The structure without vm_generation_counter: the smallest size a page may give. */
 #define PVCLOCK_VMCLOCK_MIN_SIZE 0x68u
