@@ -16,11 +16,11 @@ static int scan_line(const char *s, const char *eol, struct pvclock_maps_hit *hi
 {
 	uintptr_t start, end;
 
-	if (maps_line_is(s, eol, "[vvar_vclock]", &start, &end)) {
+	if (pvclock_maps_line_is(s, eol, "[vvar_vclock]", &start, &end)) {
 		*hit = (struct pvclock_maps_hit){ start, end, start, PVCLOCK_ORIGIN_VVAR_VCLOCK };
 		return 1;
 	}
-	if (hit->origin == PVCLOCK_ORIGIN_NONE && maps_line_is(s, eol, "[vvar]", &start, &end) &&
+	if (hit->origin == PVCLOCK_ORIGIN_NONE && pvclock_maps_line_is(s, eol, "[vvar]", &start, &end) &&
 	    end - start >= 2 * PVCLOCK_PAGE_SIZE)
 		*hit = (struct pvclock_maps_hit){ start, end, start + PVCLOCK_PAGE_SIZE,
 						  PVCLOCK_ORIGIN_VVAR };

@@ -130,7 +130,7 @@ Test(vdso_layouts, each_era_is_recognised_as_itself)
 
 			memset(vvar, 0, sizeof(vvar));
 			at = put_data(0, (enum kdata_era)e, kd);
-			cr_assert_eq(kfind_time_data((uintptr_t)vvar, (uintptr_t)vvar + sizeof(vvar),
+			cr_assert_eq(pvclock_kfind_time_data((uintptr_t)vvar, (uintptr_t)vvar + sizeof(vvar),
 						     all_readable, &r), 1, "%s not recognised", era_name[e]);
 			cr_expect_eq(r.era, e, "%s image taken for %s", era_name[e], era_name[r.era]);
 			cr_expect_eq((const void *)r.kd, (const void *)at);
@@ -155,17 +155,17 @@ Test(vdso_layouts, namespace_pages_lead_to_the_real_data)
 			memset(vvar, 0, sizeof(vvar));
 			ns = put_namespace((enum kdata_era)e, markers[m]);
 			at = put_data(l->ns_page, (enum kdata_era)e, kd);
-			cr_assert_eq(kfind_time_data((uintptr_t)vvar, (uintptr_t)vvar + sizeof(vvar),
+			cr_assert_eq(pvclock_kfind_time_data((uintptr_t)vvar, (uintptr_t)vvar + sizeof(vvar),
 						     all_readable, &r), 1, "%s namespace not recognised",
 				     era_name[e]);
 			cr_expect_eq(r.era, e);
 			cr_expect_eq((const void *)r.kd, (const void *)at);
 			cr_expect_eq((const void *)r.ns, (const void *)ns);
 			/* The real data's page cannot be read: nothing is served. */
-			cr_expect_eq(kfind_time_data((uintptr_t)vvar, (uintptr_t)vvar + sizeof(vvar),
+			cr_expect_eq(pvclock_kfind_time_data((uintptr_t)vvar, (uintptr_t)vvar + sizeof(vvar),
 						     page0_readable, &r), 0);
 			/* A mapping too short to hold that page: nothing either. */
-			cr_expect_eq(kfind_time_data((uintptr_t)vvar,
+			cr_expect_eq(pvclock_kfind_time_data((uintptr_t)vvar,
 						     (uintptr_t)vvar + (uintptr_t)l->ns_page * 4096,
 						     all_readable, &r), 0);
 		}
@@ -181,9 +181,9 @@ Test(vdso_layouts, rejects_what_no_kernel_writes)
 
 	simkernel_init_tsc(&sim);
 	memset(vvar, 0, sizeof(vvar));
-	cr_expect_eq(kfind_time_data(a, b, all_readable, &r), 0, "an empty page");
-	cr_expect_eq(kfind_time_data(a, a + 100, all_readable, &r), 0, "a mapping under a page");
-	cr_expect_eq(kfind_time_data(a, b, page0_readable, &r), 0);
+	cr_expect_eq(pvclock_kfind_time_data(a, b, all_readable, &r), 0, "an empty page");
+	cr_expect_eq(pvclock_kfind_time_data(a, a + 100, all_readable, &r), 0, "a mapping under a page");
+	cr_expect_eq(pvclock_kfind_time_data(a, b, page0_readable, &r), 0);
 	for (int e = 0; e < KDATA_ERAS; e++) {
 		for (int what = 0; what < 6; what++) {
 			memcpy(bad, kd, sizeof(bad));
@@ -199,11 +199,11 @@ Test(vdso_layouts, rejects_what_no_kernel_writes)
 			put_data(0, (enum kdata_era)e, bad);
 			if (what == 5 && kdata_layouts[e].max_or) {
 				/* That era has no max_cycles: the image is as good as any. */
-				cr_expect_eq(kfind_time_data(a, b, all_readable, &r), 1);
+				cr_expect_eq(pvclock_kfind_time_data(a, b, all_readable, &r), 1);
 				continue;
 			}
 			/* Another era may read the bytes as its own only if they pass as that era. */
-			if (kfind_time_data(a, b, all_readable, &r))
+			if (pvclock_kfind_time_data(a, b, all_readable, &r))
 				cr_expect_neq(r.era, e, "%s image with fault %d accepted", era_name[e], what);
 		}
 		/* The layouts at byte 128 need the bytes before it zero. */
@@ -211,7 +211,7 @@ Test(vdso_layouts, rejects_what_no_kernel_writes)
 			memset(vvar, 0, sizeof(vvar));
 			put_data(0, (enum kdata_era)e, kd);
 			vvar[8] = 1;
-			if (kfind_time_data(a, b, all_readable, &r))
+			if (pvclock_kfind_time_data(a, b, all_readable, &r))
 				cr_expect_neq(r.era, e);
 		}
 	}
@@ -221,7 +221,7 @@ Test(vdso_layouts, rejects_what_no_kernel_writes)
 		put_data(kdata_layouts[e].ns_page, (enum kdata_era)e, kd);
 		put_namespace((enum kdata_era)e, KDATA_MODE_TIMENS);
 		vvar[kdata_layouts[e].offset + kdata_layouts[e].stride + 4] = 0;
-		if (kfind_time_data(a, b, all_readable, &r))
+		if (pvclock_kfind_time_data(a, b, all_readable, &r))
 			cr_expect((int)r.era != e || r.ns == NULL);
 	}
 }

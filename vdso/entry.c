@@ -90,7 +90,7 @@ static long getcpu_raw(unsigned *cpu, unsigned *node, void *cache)
 static __attribute__((unused)) long libc_result(long r)
 {
 	if (__builtin_expect(r < 0 && r > -4096, 0)) {
-		int *e = front_errno();
+		int *e = pvclock_vdso_errno();
 
 		if (e)
 			*e = (int)-r;

@@ -10,7 +10,7 @@
 
 #include "pvclock/clock.h"
 
-/* front_errno - where errno lives for the calling thread; NULL where it cannot be found. */
-int *front_errno(void) PVCLOCK_HIDDEN;
+/* pvclock_vdso_errno - where errno lives for the calling thread; NULL where it cannot be found. */
+int *pvclock_vdso_errno(void) PVCLOCK_HIDDEN;
 
 #endif /* PVCLOCK_VDSO_FRONT_H */

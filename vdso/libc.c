@@ -5,7 +5,7 @@
 #include "pvclock/clock.h"
 #include "front.h"
 
-int *front_errno(void)
+int *pvclock_vdso_errno(void)
 {
 	return &errno;
 }

@@ -27,7 +27,7 @@ struct loader_debug {
 extern const char __ehdr_start[] PVCLOCK_HIDDEN;
 
 /* The dynamic linker's ELF header; started as "ld.so ./prog", it is the program the kernel ran. */
-static uintptr_t loader_base(const struct vproc_aux *aux)
+static uintptr_t loader_base(const struct pvclock_proc_aux *aux)
 {
 	return aux->base ? aux->base : aux->phdr & ~(uintptr_t)(PAGE - 1);
 }
@@ -45,14 +45,14 @@ static void loader_symbols(uintptr_t base, const char *const *names, void **foun
 
 	for (unsigned i = 0; i < n; i++)
 		found[i] = 0;
-	if (!base || !vproc_mapped((const void *)base, 64))
+	if (!base || !pvclock_proc_mapped((const void *)base, 64))
 		return;
 	for (unsigned i = 0; i < n; i++)
 		left -= !!(found[i] = pvclock_elf_lookup((const void *)base, names[i], 0));
 	dbg = left ? pvclock_elf_lookup((const void *)base, "_r_debug", 0) : 0;
 	for (const struct loaded_object *m = dbg ? dbg->r_map : 0; m && left; m = m->l_next) {
 		if (!m->l_addr || m->l_addr == (uintptr_t)__ehdr_start ||
-		    !vproc_mapped((const void *)m->l_addr, 64))
+		    !pvclock_proc_mapped((const void *)m->l_addr, 64))
 			continue;
 		for (unsigned i = 0; i < n; i++)
 			if (!found[i])
@@ -68,27 +68,27 @@ static int *(*errno_location)(void);
 char *const *pvclock_clock_environ(void)
 {
 	static const char *const names[] = { "__errno_location", "__environ" };
-	struct vproc_aux aux;
+	struct pvclock_proc_aux aux;
 	void *found[2];
 
-	vproc_aux(&aux);
+	pvclock_proc_aux(&aux);
 	loader_symbols(loader_base(&aux), names, found, 2);
 	__atomic_store_n(&errno_location, (int *(*)(void))found[0], __ATOMIC_RELEASE);
 	/* NULL before libc set it up: start-up reads /proc/self/environ instead. */
 	return found[1] ? *(char *const **)found[1] : 0;
 }
 
-int *front_errno(void)
+int *pvclock_vdso_errno(void)
 {
 	int *(*loc)(void) = __atomic_load_n(&errno_location, __ATOMIC_ACQUIRE);
 
 	/* While another thread starts up, the walk may not have run: look it up now. */
 	if (!loc && __atomic_load_n(&pvclock_clock_phase, __ATOMIC_ACQUIRE) != CLOCK_READY) {
 		static const char *const name = "__errno_location";
-		struct vproc_aux aux;
+		struct pvclock_proc_aux aux;
 		void *found;
 
-		vproc_aux(&aux);
+		pvclock_proc_aux(&aux);
 		loader_symbols(loader_base(&aux), &name, &found, 1);
 		loc = (int *(*)(void))found;
 	}

@@ -25,13 +25,13 @@ static void *kernel_sym(const void *ehdr, const char *name)
 
 void pvclock_clock_fill_kernel(struct clock_state *s)
 {
-	struct vproc_aux aux;
+	struct pvclock_proc_aux aux;
 	const void *eh;
 
-	vproc_aux(&aux);
+	pvclock_proc_aux(&aux);
 	eh = (const void *)aux.sysinfo_ehdr;
 	/* One mincore: a process may have unmapped or moved its vDSO (checkpoint/restore). */
-	if (eh && vproc_mapped(eh, 64)) {
+	if (eh && pvclock_proc_mapped(eh, 64)) {
 		s->kernel_vdso = eh;
 		s->k_gettime = (int (*)(long, struct pvclock_timespec *))kernel_sym(eh, "__vdso_clock_gettime");
 		s->k_gettimeofday = (int (*)(struct pvclock_timeval *, void *))kernel_sym(eh, "__vdso_gettimeofday");
@@ -67,13 +67,13 @@ static int find_time_data(const struct clock_state *s, struct kfind_result *foun
 		if (vdso < below_vdso[i].vvar * PAGE)
 			break;
 		a = vdso - below_vdso[i].vvar * PAGE;
-		if (kfind_time_data(a, a + VVAR_PAGES * PAGE, vproc_readable, found)) {
+		if (pvclock_kfind_time_data(a, a + VVAR_PAGES * PAGE, pvclock_proc_readable, found)) {
 			*pvclock = vdso - below_vdso[i].pvclock * PAGE;
 			return 1;
 		}
 	}
 	*pvclock = 0;
-	return vproc_mapping("[vvar]", &a, &b) && kfind_time_data(a, b, vproc_readable, found);
+	return pvclock_proc_mapping("[vvar]", &a, &b) && pvclock_kfind_time_data(a, b, pvclock_proc_readable, found);
 }
 
 /*
@@ -86,7 +86,7 @@ static int use_pvclock_page(struct clock_state *s, const volatile unsigned char 
 	unsigned last = 0;
 
 	/* A page the kernel never enabled raises SIGBUS when touched. */
-	if (!page || !vproc_readable((const void *)page, PAGE))
+	if (!page || !pvclock_proc_readable((const void *)page, PAGE))
 		return 0;
 	clock_source_set(&s->src, page, PVCLOCK_PAGE_SLOTS, 0, PVCLOCK_ORIGIN_VVAR_VCLOCK);
 	for (unsigned k = 0; k < PVCLOCK_PAGE_SLOTS; k++) {
@@ -113,9 +113,9 @@ static int open_pvclock(struct clock_state *s, uintptr_t guess)
 
 	if (use_pvclock_page(s, (const volatile unsigned char *)guess))
 		return 1;
-	if (vproc_mapping("[vvar_vclock]", &a, &b))
+	if (pvclock_proc_mapping("[vvar_vclock]", &a, &b))
 		return use_pvclock_page(s, (const volatile unsigned char *)a);
-	return vproc_mapping("[vvar]", &a, &b) && b - a >= 2 * PAGE &&
+	return pvclock_proc_mapping("[vvar]", &a, &b) && b - a >= 2 * PAGE &&
 	       use_pvclock_page(s, (const volatile unsigned char *)(a + PAGE));
 }
 
@@ -201,7 +201,7 @@ static void open_time_data(struct clock_state *s)
 void pvclock_clock_fill(struct clock_state *s)
 {
 	pvclock_clock_fill_kernel(s);
-	s->request = vproc_request(pvclock_clock_environ());
+	s->request = pvclock_proc_request(pvclock_clock_environ());
 	if (s->request != CLOCK_REQ_OFF)
 		open_time_data(s);
 }

@@ -31,7 +31,7 @@ static int head_zero(uintptr_t page, const struct kdata_layout *l)
 	return 1;
 }
 
-int kfind_time_data(uintptr_t start, uintptr_t end, int (*readable)(const void *addr, size_t len),
+int pvclock_kfind_time_data(uintptr_t start, uintptr_t end, int (*readable)(const void *addr, size_t len),
 		    struct kfind_result *out)
 {
 	if (end <= start || end - start < KFIND_PAGE || !readable((const void *)start, KFIND_PAGE))

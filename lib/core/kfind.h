@@ -22,7 +22,7 @@ struct kfind_result {
 };
 
 /*
- * kfind_time_data - the time data in the mapping [@start, @end), which must
+ * pvclock_kfind_time_data - the time data in the mapping [@start, @end), which must
  * begin at page 0 of [vvar].  @readable(addr, len) says whether memory may
  * be touched (pages the kernel never enabled raise SIGBUS).  Layouts are
  * tried newest first; one fits when both blocks have the same clock mode
@@ -33,7 +33,7 @@ struct kfind_result {
  * must carry the TIMENS mode in both blocks.  Returns 1 and fills @out, or
  * 0 when no layout fits.
  */
-int kfind_time_data(uintptr_t start, uintptr_t end, int (*readable)(const void *addr, size_t len),
+int pvclock_kfind_time_data(uintptr_t start, uintptr_t end, int (*readable)(const void *addr, size_t len),
 		    struct kfind_result *out);
 
 #endif /* PVCLOCK_CORE_KFIND_H */

@@ -53,7 +53,7 @@ static const char *field_before(const char *s, const char *e, const char *tok)
 	return e - n;
 }
 
-int maps_line_is(const char *s, const char *eol, const char *name, uintptr_t *start,
+int pvclock_maps_line_is(const char *s, const char *eol, const char *name, uintptr_t *start,
 		 uintptr_t *end)
 {
 	const char *p = field_before(s, eol, name);

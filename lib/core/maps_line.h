@@ -9,14 +9,14 @@
 #include <stdint.h>
 
 /*
- * maps_line_is - whether the line [@s, @eol) is the kernel's mapping @name
+ * pvclock_maps_line_is - whether the line [@s, @eol) is the kernel's mapping @name
  * ("[vvar]", "[vvar_vclock]"): a hex range (either case, at most 16 digits
  * a side, start below end) followed by a space, and @name as the last field
  * after device 00:00 and inode 0 (a file whose path ends in " [vvar]" has a
  * real inode).  Fields may be separated by spaces or tabs; a trailing CR is
  * ignored.  On a match the range goes to *@start, *@end.
  */
-int maps_line_is(const char *s, const char *eol, const char *name, uintptr_t *start,
+int pvclock_maps_line_is(const char *s, const char *eol, const char *name, uintptr_t *start,
 		 uintptr_t *end);
 
 #endif /* PVCLOCK_CORE_MAPS_LINE_H */

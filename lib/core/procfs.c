@@ -21,7 +21,7 @@ static long read_some(long fd, void *buf, size_t len)
 #define AT_BASE_         7
 #define AT_SYSINFO_EHDR_ 33
 
-static void aux_take(struct vproc_aux *aux, uint64_t type, uint64_t value)
+static void aux_take(struct pvclock_proc_aux *aux, uint64_t type, uint64_t value)
 {
 	if (type == AT_SYSINFO_EHDR_)
 		aux->sysinfo_ehdr = value;
@@ -31,12 +31,12 @@ static void aux_take(struct vproc_aux *aux, uint64_t type, uint64_t value)
 		aux->phdr = value;
 }
 
-static void aux_read(struct vproc_aux *aux)
+static void aux_read(struct pvclock_proc_aux *aux)
 {
 	uint64_t pair[2], v[2 * 48];
 	long fd, n;
 
-	*aux = (struct vproc_aux){ 0 };
+	*aux = (struct pvclock_proc_aux){ 0 };
 	/* Linux 6.4 and later copy the vector out: no file, no descriptor. */
 	n = pvclock_syscall6(PVCLOCK_SYS_prctl, PR_GET_AUXV_, (long)v, sizeof(v), 0, 0, 0);
 	if (n > 0 && (size_t)n <= sizeof(v)) {
@@ -58,13 +58,13 @@ static void aux_read(struct vproc_aux *aux)
  * parent's): read once, published with a flag.  Two callers that race both
  * read it, and store the same values.
  */
-void vproc_aux(struct vproc_aux *aux)
+void pvclock_proc_aux(struct pvclock_proc_aux *aux)
 {
-	static struct vproc_aux kept;
+	static struct pvclock_proc_aux kept;
 	static int have;
 
 	if (!__atomic_load_n(&have, __ATOMIC_ACQUIRE)) {
-		struct vproc_aux now;
+		struct pvclock_proc_aux now;
 
 		aux_read(&now);
 		kept = now;
@@ -73,7 +73,7 @@ void vproc_aux(struct vproc_aux *aux)
 	*aux = kept;
 }
 
-void vproc_env_init(struct vproc_env *st)
+void pvclock_proc_env_init(struct proc_env *st)
 {
 	st->matched = 0;
 	st->vlen = 0;
@@ -81,7 +81,7 @@ void vproc_env_init(struct vproc_env *st)
 	st->found = 0;
 }
 
-int vproc_env_feed(struct vproc_env *st, const char *buf, size_t n)
+int pvclock_proc_env_feed(struct proc_env *st, const char *buf, size_t n)
 {
 	static const char key[] = "PVCLOCK_VDSO=";
 
@@ -108,7 +108,7 @@ int vproc_env_feed(struct vproc_env *st, const char *buf, size_t n)
 	return st->found;
 }
 
-enum clock_request vproc_env_request(struct vproc_env *st)
+enum clock_request pvclock_proc_env_request(struct proc_env *st)
 {
 	if (!st->in_value || st->vlen >= sizeof(st->value))
 		return CLOCK_REQ_AUTO;
@@ -122,37 +122,37 @@ enum clock_request vproc_env_request(struct vproc_env *st)
 	return CLOCK_REQ_AUTO;
 }
 
-enum clock_request vproc_request(char *const *env)
+enum clock_request pvclock_proc_request(char *const *env)
 {
-	struct vproc_env st;
+	struct proc_env st;
 	char buf[256];
 	long fd, n;
 
-	vproc_env_init(&st);
+	pvclock_proc_env_init(&st);
 	if (env) {
 		/* Only the entry that starts with the key is fed: the others cost one compare. */
 		for (; *env && !st.found; env++)
 			if ((*env)[0] == 'P' && core_str_starts(*env, "PVCLOCK_VDSO="))
-				vproc_env_feed(&st, *env, core_strlen(*env) + 1);
-		return vproc_env_request(&st);
+				pvclock_proc_env_feed(&st, *env, core_strlen(*env) + 1);
+		return pvclock_proc_env_request(&st);
 	}
 	fd = open_ro("/proc/self/environ");
 	if (fd < 0)
 		return CLOCK_REQ_AUTO;
 	while (!st.found && (n = read_some(fd, buf, sizeof(buf))) > 0)
-		vproc_env_feed(&st, buf, (size_t)n);
+		pvclock_proc_env_feed(&st, buf, (size_t)n);
 	pvclock_syscall3(PVCLOCK_SYS_close, fd, 0, 0);
-	return vproc_env_request(&st);
+	return pvclock_proc_env_request(&st);
 }
 
-void vproc_maps_init(struct vproc_maps *st, const char *name)
+void pvclock_proc_maps_init(struct proc_maps *st, const char *name)
 {
 	st->name = name;
 	st->len = 0;
 	st->overlong = 0;
 }
 
-int vproc_maps_feed(struct vproc_maps *st, const char *buf, size_t n, uintptr_t *start,
+int pvclock_proc_maps_feed(struct proc_maps *st, const char *buf, size_t n, uintptr_t *start,
 		    uintptr_t *end)
 {
 	/* Lines longer than line[] carry file paths, never a special mapping. */
@@ -167,7 +167,7 @@ int vproc_maps_feed(struct vproc_maps *st, const char *buf, size_t n, uintptr_t 
 			continue;
 		}
 		if (!st->overlong)
-			found = maps_line_is(st->line, st->line + st->len, st->name, start, end);
+			found = pvclock_maps_line_is(st->line, st->line + st->len, st->name, start, end);
 		st->len = 0;
 		st->overlong = 0;
 		if (found)
@@ -176,28 +176,28 @@ int vproc_maps_feed(struct vproc_maps *st, const char *buf, size_t n, uintptr_t 
 	return 0;
 }
 
-int vproc_mapping(const char *name, uintptr_t *start, uintptr_t *end)
+int pvclock_proc_mapping(const char *name, uintptr_t *start, uintptr_t *end)
 {
-	struct vproc_maps st;
+	struct proc_maps st;
 	char buf[512];
 	int found = 0;
 	long fd = open_ro("/proc/self/maps"), n;
 
 	if (fd < 0)
 		return 0;
-	vproc_maps_init(&st, name);
+	pvclock_proc_maps_init(&st, name);
 	while (!found && (n = read_some(fd, buf, sizeof(buf))) > 0)
-		found = vproc_maps_feed(&st, buf, (size_t)n, start, end);
+		found = pvclock_proc_maps_feed(&st, buf, (size_t)n, start, end);
 	pvclock_syscall3(PVCLOCK_SYS_close, fd, 0, 0);
 	return found;
 }
 
-int vproc_readable(const void *addr, size_t len)
+int pvclock_proc_readable(const void *addr, size_t len)
 {
 	return pvclock_probe_readable(addr, len) == PVCLOCK_OK;
 }
 
-int vproc_mapped(const void *addr, size_t len)
+int pvclock_proc_mapped(const void *addr, size_t len)
 {
 	unsigned char vec[2];
 	uintptr_t a = (uintptr_t)addr & ~(uintptr_t)4095;

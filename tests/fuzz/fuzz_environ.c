@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The drop-in's PVCLOCK_VDSO parser (vproc_env_feed, vproc_env_request),
+ * The drop-in's PVCLOCK_VDSO parser (pvclock_proc_env_feed, pvclock_proc_env_request),
  * fed an environment block in pieces as read() may return them.
  *
  * Input: eight bytes of piece sizes (1-256, used in turn), then the bytes
@@ -47,26 +47,26 @@ static enum clock_request reference(const char *s, size_t n)
 
 static enum clock_request fed(const char *s, size_t n, const uint8_t *pieces)
 {
-	struct vproc_env st;
+	struct proc_env st;
 	unsigned turn = 0;
 
-	vproc_env_init(&st);
+	pvclock_proc_env_init(&st);
 	for (size_t off = 0; off < n && !st.found;) {
 		size_t k = (size_t)pieces[turn++ % NR_PIECES] + 1;
 
 		if (k > n - off)
 			k = n - off;
-		vproc_env_feed(&st, s + off, k);
+		pvclock_proc_env_feed(&st, s + off, k);
 		off += k;
 	}
-	return vproc_env_request(&st);
+	return pvclock_proc_env_request(&st);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const uint8_t whole[NR_PIECES] = { 255, 255, 255, 255, 255, 255, 255, 255 };
 	enum clock_request want, in_pieces, at_once;
-	struct vproc_env st;
+	struct proc_env st;
 	const char *s;
 	size_t n;
 
@@ -77,9 +77,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	want = reference(s, n);
 	in_pieces = fed(s, n, data);
 	at_once = fed(s, n, whole);
-	vproc_env_init(&st);
-	vproc_env_feed(&st, s, n);
-	FUZZ_CHECK(in_pieces == want && at_once == want && vproc_env_request(&st) == want,
+	pvclock_proc_env_init(&st);
+	pvclock_proc_env_feed(&st, s, n);
+	FUZZ_CHECK(in_pieces == want && at_once == want && pvclock_proc_env_request(&st) == want,
 		   "reference %d, in pieces %d, 256 at a time %d", want, in_pieces, at_once);
 	return 0;
 }

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The kernel time-data recogniser, kfind_time_data(), over an arbitrary
+ * The kernel time-data recogniser, pvclock_kfind_time_data(), over an arbitrary
  * image of up to four pages.
  *
  * Input: the mapping's length in pages (0-4), a mask of the pages
@@ -174,8 +174,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			want = (int)e;
 
 	memset(&got, 0xa5, sizeof(got));
-	rc = kfind_time_data(map_start, map_end, readable, &got);
-	FUZZ_CHECK(rc == (want >= 0), "kfind_time_data %d, a layout fits: era %d", rc, want);
+	rc = pvclock_kfind_time_data(map_start, map_end, readable, &got);
+	FUZZ_CHECK(rc == (want >= 0), "pvclock_kfind_time_data %d, a layout fits: era %d", rc, want);
 	if (rc != 1)
 		return 0;
 	FUZZ_CHECK(got.era == (enum kdata_era)want, "era %d, the newest that fits: %d", got.era, want);

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The two maps parsers: the library's pvclock_maps_find() and the
- * drop-in's vproc_maps_feed(), on the same text.
+ * drop-in's pvclock_proc_maps_feed(), on the same text.
  *
  * Input: one byte choosing the size of the pieces the drop-in is fed (as
  * read() might return them), then the maps text.
@@ -37,17 +37,17 @@ struct pick {
 	uintptr_t start, end, page;
 };
 
-/* vproc_maps_feed() over @text in pieces of @piece bytes. */
+/* pvclock_proc_maps_feed() over @text in pieces of @piece bytes. */
 static int dropin_mapping(const char *text, size_t n, size_t piece, const char *name,
 			  uintptr_t *start, uintptr_t *end)
 {
-	struct vproc_maps st;
+	struct proc_maps st;
 
-	vproc_maps_init(&st, name);
+	pvclock_proc_maps_init(&st, name);
 	for (size_t off = 0; off < n; off += piece) {
 		size_t k = n - off < piece ? n - off : piece;
 
-		if (vproc_maps_feed(&st, text + off, k, start, end))
+		if (pvclock_proc_maps_feed(&st, text + off, k, start, end))
 			return 1;
 	}
 	return 0;
