@@ -240,7 +240,7 @@ int cb_avail_lib_clock(const struct cb_path *p, const char **why)
 
 
 #ifdef CB_HAVE_DLOPEN
-/* ../vdso/libpvclock-vdso.so from the directory of the running executable (the build tree). */
+/* ../vdso/libpvclock-vdso.so.0 from the directory of the running executable (the build tree). */
 static const char *beside_executable(const char *argv0)
 {
 	static char path[PATH_MAX];
@@ -253,7 +253,7 @@ static const char *beside_executable(const char *argv0)
 		argv0 = exe;
 	}
 	slash = strrchr(argv0, '/');
-	snprintf(path, sizeof(path), "%.*s/../vdso/libpvclock-vdso.so",
+	snprintf(path, sizeof(path), "%.*s/../vdso/libpvclock-vdso.so.0",
 		 slash ? (int)(slash - argv0) : 1, slash ? argv0 : ".");
 	return path;
 }
@@ -273,8 +273,8 @@ static void load_dropin(const char *argv0, const char *path)
 		/* The build tree first, then the library search path (an installed copy). */
 		path = beside_executable(argv0);
 		h = dlopen(path, RTLD_NOW | RTLD_LOCAL);
-		if (!h && (h = dlopen("libpvclock-vdso.so", RTLD_NOW | RTLD_LOCAL)))
-			path = "libpvclock-vdso.so";
+		if (!h && (h = dlopen("libpvclock-vdso.so.0", RTLD_NOW | RTLD_LOCAL)))
+			path = "libpvclock-vdso.so.0";
 	}
 	cb_state.dropin_path = path;
 	if (!h) {

@@ -15,7 +15,7 @@ static void usage(FILE *f)
 {
 	fputs("usage: clockbench [--quick | --long | --smoke] [--json | --csv] [--svg FILE]\n"
 	      "                  [--threads N] [--vdso PATH] [--storm-ns N] [--no-storm] [--quiet]\n"
-	      "                  [--targets]\n"
+	      "                  [--targets] [--version]\n"
 	      "  --quick       a few seconds: the numbers to quote first\n"
 	      "  (default)     under a minute\n"
 	      "  --long        several minutes: for publication\n"
@@ -25,7 +25,7 @@ static void usage(FILE *f)
 	      "  --svg FILE    also draw ns/call, thread scaling and latency CDF into FILE\n"
 	      "  --threads N   threads for scaling and warp checks (default: one per CPU)\n"
 	      "  --vdso PATH   the project's drop-in clock_gettime library\n"
-	      "                (default: $PVCLOCK_VDSO_LIB, else ../vdso/libpvclock-vdso.so)\n"
+	      "                (default: $PVCLOCK_VDSO_LIB, else ../vdso/libpvclock-vdso.so.0)\n"
 	      "  --storm-ns N  simulated host pauses N ns between record rewrites (default 0)\n"
 	      "  --no-storm    skip the update-storm phase\n"
 	      "  --quiet       no progress on stderr\n"
@@ -83,6 +83,9 @@ int main(int argc, char **argv)
 			quiet = 1;
 		} else if (!strcmp(a, "--targets")) {
 			targets = 1;
+		} else if (!strcmp(a, "--version")) {
+			printf("clockbench (pvclock) %s\n", PVCLOCK_VERSION_STRING);
+			return 0;
 		} else if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
 			usage(stdout);
 			return 0;

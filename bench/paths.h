@@ -95,7 +95,7 @@ extern struct pvclock_source cb_pv __attribute__((visibility("hidden")));
 /*
  * cb_paths_init - open the kernel source, probe getcpu methods, look up
  * the kernel vDSO's clock_gettime and the project's drop-in (@dropin_path,
- * else $PVCLOCK_VDSO_LIB, else ../vdso/libpvclock-vdso.so next to @argv0).
+ * else $PVCLOCK_VDSO_LIB, else ../vdso/libpvclock-vdso.so.0 next to @argv0).
  */
 void cb_paths_init(const char *argv0, const char *dropin_path);
 

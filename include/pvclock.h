@@ -21,6 +21,7 @@
 #include "pvclock/syscall.h"
 #include "pvclock/tsc.h"
 #include "pvclock/vdso_sym.h"
+#include "pvclock/version.h"
 #include "pvclock/vmclock.h"
 
 #endif /* PVCLOCK_H */

@@ -282,8 +282,12 @@ int main(int argc, char **argv)
 
 	if (argc == 2 && !strcmp(argv[1], "--watch"))
 		return watch_vmclock();
+	if (argc == 2 && !strcmp(argv[1], "--version")) {
+		printf("pvclock-info (pvclock) %s\n", PVCLOCK_VERSION_STRING);
+		return 0;
+	}
 	if (argc > 1) {
-		fprintf(stderr, "usage: %s [--watch]\n(prints this machine's pvclock records and read "
+		fprintf(stderr, "usage: %s [--watch | --version]\n(prints this machine's pvclock records and read "
 			"paths; --watch reports VMClock disruptions as they happen)\n", argv[0]);
 		return strcmp(argv[1], "-h") && strcmp(argv[1], "--help") ? 2 : 0;
 	}

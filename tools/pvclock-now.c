@@ -5,16 +5,28 @@
  * Exit status: 0 printed, 77 no pvclock here (a skip for test runners), 1 error.
  */
 #include <stdio.h>
+#include <string.h>
 #include <time.h>
 
 #include "pvclock.h"
 
-int main(void)
+int main(int argc, char **argv)
 {
 	struct pvclock_source src;
 	struct pvclock_time t;
 	struct timespec raw;
-	int rc = pvclock_source_open_kernel(&src);
+	int rc;
+
+	if (argc == 2 && !strcmp(argv[1], "--version")) {
+		printf("pvclock-now (pvclock) %s\n", PVCLOCK_VERSION_STRING);
+		return 0;
+	}
+	if (argc > 1) {
+		fprintf(stderr, "usage: %s [--version]\n(one reading of vCPU 0's record next to "
+			"CLOCK_MONOTONIC_RAW)\n", argv[0]);
+		return 2;
+	}
+	rc = pvclock_source_open_kernel(&src);
 
 	if (rc != PVCLOCK_OK) {
 		printf("SKIP: no pvclock: %s\n", pvclock_strerror(rc));

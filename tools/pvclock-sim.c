@@ -126,7 +126,8 @@ static void usage(FILE *f, const char *argv0)
 		"  -g, --garbage        scribble the fields while the version is odd\n"
 		"  -o, --offset-ns N    vCPU k's clock runs k*N ns ahead\n"
 		"  -M, --migrate-ms N   simulated scheduler moves readers every N ms (0: never)\n"
-		"  -R, --representation alternate equivalent (mul, shift) pairs\n",
+		"  -R, --representation alternate equivalent (mul, shift) pairs\n"
+		"  -V, --version        print the version\n",
 		argv0);
 }
 
@@ -138,7 +139,8 @@ int main(int argc, char **argv)
 		{ "flip-stable", no_argument, 0, 'f' },     { "rate-ppm", required_argument, 0, 'r' },
 		{ "garbage", no_argument, 0, 'g' },         { "offset-ns", required_argument, 0, 'o' },
 		{ "migrate-ms", required_argument, 0, 'M' }, { "representation", no_argument, 0, 'R' },
-		{ "help", no_argument, 0, 'h' },            { 0, 0, 0, 0 },
+		{ "help", no_argument, 0, 'h' },            { "version", no_argument, 0, 'V' },
+		{ 0, 0, 0, 0 },
 	};
 	struct simhost_config cfg = { 0 };
 	enum pvclock_protocol proto = PVCLOCK_PROTO_RSEQ;
@@ -147,7 +149,7 @@ int main(int argc, char **argv)
 	uint64_t total = 0, bad = 0, failed = 0, refused = 0;
 	int c, rc;
 
-	while ((c = getopt_long(argc, argv, "p:s:u:mfr:go:M:Rh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "p:s:u:mfr:go:M:RhV", opts, NULL)) != -1) {
 		switch (c) {
 		case 'p':
 			if (parse_proto(optarg, &proto)) {
@@ -172,6 +174,7 @@ int main(int argc, char **argv)
 		case 'M': migrate_ms = (unsigned)parse_number("--migrate-ms", optarg, 0, 3600000); break;
 		case 'R': cfg.change_representation = 1; break;
 		case 'h': usage(stdout, argv[0]); return 0;
+		case 'V': printf("pvclock-sim (pvclock) %s\n", PVCLOCK_VERSION_STRING); return 0;
 		default: usage(stderr, argv[0]); return 2;
 		}
 	}
