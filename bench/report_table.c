@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* The human table: environment, speed, latency, scaling, quality, targets. */
+/* The human table: environment, speed, latency, scaling, quality, targets, a summary in words. */
 #include <string.h>
 
 #include "goals.h"
@@ -191,6 +191,91 @@ static void targets(FILE *f, const struct cb_report *r)
 	fprintf(f, "\n");
 }
 
+/* A row when it ran, else NULL. */
+static const struct cb_row *ran(const struct cb_report *r, const char *id)
+{
+	const struct cb_row *w = cb_report_row(r, id);
+
+	return w && w->available ? w : NULL;
+}
+
+/*
+ * The verdict in words: is this VM's clock fast, is it good, would the
+ * drop-in help, and how far to trust this run.
+ */
+static void summary(FILE *f, const struct cb_report *r)
+{
+	const struct cb_row *vd = ran(r, "vdso_monotonic"), *sys = ran(r, "syscall_monotonic");
+	const struct cb_row *drop = ran(r, "dropin_monotonic"), *stamp = ran(r, "stamp_monotonic");
+	const struct cb_row *drop_row = cb_report_row(r, "dropin_monotonic");
+	const char *warp_id = NULL, *outside_id = NULL;
+	long warps = 0, outside = 0;
+
+	fprintf(f, "summary\n");
+	if (vd && sys) {
+		if (vd->ns.median < 0.5 * sys->ns.median)
+			fprintf(f, "  fast:    clock_gettime takes %.1f ns through the kernel's vDSO, without a "
+				"system call (the system call takes %.0f ns).\n", vd->ns.median, sys->ns.median);
+		else
+			fprintf(f, "  SLOW:    clock_gettime takes %.1f ns, close to the system call's %.0f ns: "
+				"the kernel's vDSO makes system calls (clocksource %s has no vDSO support).\n",
+				vd->ns.median, sys->ns.median, r->env.clocksource);
+	}
+	for (size_t i = 0; i < r->nrows; i++) {
+		const struct cb_row *w = &r->rows[i];
+
+		/*
+		 * Only rows that claim the kernel's clock, Abseil's aside: an
+		 * unordered rdtsc row, or a calibrated clock, is off by design.
+		 */
+		if (!w->available || !(w->flags & CB_KERNEL_CLOCK) || strstr(w->id, "absl"))
+			continue;
+		if (w->have_warp && w->warp.warps) {
+			warps += (long)w->warp.warps;
+			warp_id = w->id;
+		}
+		if (w->have_bracket && w->bracket_outside) {
+			outside += (long)w->bracket_outside;
+			outside_id = w->id;
+		}
+	}
+	if (!warps && !outside)
+		fprintf(f, "  good:    no kernel clock went back across threads, and every read of one lay "
+			"within the kernel's own bracket");
+	else
+		fprintf(f, "  CHECK:   %ld reads went back across threads (last: %s), %ld fell outside the "
+			"kernel's bracket (last: %s)", warps, warp_id ? warp_id : "-", outside,
+			outside_id ? outside_id : "-");
+	if (r->have_rate)
+		fprintf(f, "; the pvclock record's rate is the kernel's %+.2f ppm%s", r->rate_mismatch_ppm,
+			r->rate_mismatch_ppm * r->rate_mismatch_ppm < 1 ? " (fine)" :
+			r->rate_mismatch_ppm * r->rate_mismatch_ppm < 10000 ? "" : " (LARGE)");
+	fprintf(f, ".\n");
+	if (drop && vd) {
+		double x = cb_ratio(vd->ns.median, drop->ns.median);
+
+		if (x >= 1.10)
+			fprintf(f, "  drop-in: its clock_gettime is %.2fx faster than the kernel's here: worth "
+				"preloading (pvclock-run CMD).\n", x);
+		else if (x >= 1.02)
+			fprintf(f, "  drop-in: its clock_gettime is slightly faster than the kernel's here "
+				"(%.2fx): little to gain by preloading it.\n", x);
+		else
+			fprintf(f, "  drop-in: its clock_gettime costs what the kernel's does here (%.2fx): "
+				"nothing to gain by preloading it.\n", x);
+	} else {
+		fprintf(f, "  drop-in: not measured (%s).\n",
+			drop_row && drop_row->why ? drop_row->why : "not loaded");
+	}
+	if (stamp && vd)
+		fprintf(f, "  stamps:  pvclock_stamp_ns costs %.1f ns (%.2fx clock_gettime) and reads the "
+			"kernel's clock, for code that takes timestamps by the million.\n", stamp->ns.median,
+			cb_ratio(stamp->ns.median, vd->ns.median));
+	fprintf(f, "  trust:   the measuring threads ran %.0f%% of the time%s\n", r->cpu_share * 100,
+		r->cpu_share >= 0.95 ? ": steady numbers." :
+		": OTHER WORK SHARED THE CPUS; rerun on a quieter machine before quoting them.");
+}
+
 void cb_write_table(FILE *f, const struct cb_report *r)
 {
 	env_header(f, r);
@@ -200,4 +285,5 @@ void cb_write_table(FILE *f, const struct cb_report *r)
 	storm(f, r);
 	if (r->show_targets)
 		targets(f, r);
+	summary(f, r);
 }
