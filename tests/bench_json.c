@@ -365,3 +365,26 @@ Test(json, csv_has_one_line_per_path_and_fixed_columns, .timeout = 60)
 	free(buf);
 	cb_report_free(&r);
 }
+
+Test(table, ends_with_a_summary_in_words, .timeout = 60)
+{
+	struct cb_report r;
+	char *text = NULL, *sum;
+	size_t len = 0;
+	FILE *f;
+
+	free(run_json(&r));
+	f = open_memstream(&text, &len);
+	cb_write_table(f, &r);
+	fclose(f);
+	sum = strstr(text, "\nsummary\n");
+	cr_assert_not_null(sum, "no summary section");
+	cr_expect(strstr(sum, "  fast:") || strstr(sum, "  SLOW:"), "no verdict on speed");
+	cr_expect(strstr(sum, "  good:") || strstr(sum, "  CHECK:"), "no verdict on quality");
+	cr_expect_not_null(strstr(sum, "  drop-in:"), "nothing on the drop-in");
+	cr_expect_not_null(strstr(sum, "  trust:"), "nothing on how far to trust the run");
+	/* The project's goals stay out unless asked for; run_json asked. */
+	cr_expect_not_null(strstr(text, "\ntargets ("));
+	free(text);
+	cb_report_free(&r);
+}
