@@ -4,33 +4,38 @@
  * how good each resulting clock is.
  */
 #include <errno.h>
+#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "pin.h"
 #include "report.h"
 #include "run.h"
 
 static void usage(FILE *f)
 {
-	fputs("usage: clockbench [--quick | --long | --smoke] [--json | --csv] [--svg FILE]\n"
-	      "                  [--threads N] [--vdso PATH] [--storm-ns N] [--no-storm] [--quiet]\n"
+	fputs("usage: clockbench [--quick | --long | --smoke] [--json | --csv] [--svg=FILE]\n"
+	      "                  [--threads=N] [--vdso=PATH] [--storm-ns=N] [--no-storm] [--quiet]\n"
 	      "                  [--targets] [--version]\n"
-	      "  --quick       a few seconds: the numbers to quote first\n"
-	      "  (default)     under a minute\n"
-	      "  --long        several minutes: for publication\n"
-	      "  --smoke       under a second: checks that everything runs, numbers mean little\n"
-	      "  --json        JSON on stdout (schema clockbench/1) instead of the table\n"
-	      "  --csv         CSV on stdout, one line per path\n"
-	      "  --svg FILE    also draw ns/call, thread scaling and latency CDF into FILE\n"
-	      "  --threads N   threads for scaling and warp checks (default: one per CPU)\n"
-	      "  --vdso PATH   the project's drop-in clock_gettime library\n"
-	      "                (default: $PVCLOCK_VDSO_LIB, else ../vdso/libpvclock-vdso.so.0)\n"
-	      "  --storm-ns N  simulated host pauses N ns between record rewrites (default 0)\n"
-	      "  --no-storm    skip the update-storm phase\n"
-	      "  --quiet       no progress on stderr\n"
-	      "  --targets     also judge the project's own speed goals (ticks above the\n"
-	      "                lfence;rdtsc floor, ratios to the kernel's vDSO)\n", f);
+	      "  --quick         a few seconds: the numbers to quote first\n"
+	      "  (default)       under a minute\n"
+	      "  --long          several minutes: for publication\n"
+	      "  --smoke         under a second: checks that everything runs, numbers mean little\n"
+	      "  --json          JSON on stdout (schema clockbench/1) instead of the table\n"
+	      "  --csv           CSV on stdout, one line per path\n"
+	      "  --svg=FILE      also draw ns/call, thread scaling and latency CDF into FILE\n"
+	      "                  (- : to stdout, instead of the table)\n"
+	      "  --threads=N     threads for scaling and warp checks (default and most: one per CPU)\n"
+	      "  --vdso=PATH     the project's drop-in clock_gettime library\n"
+	      "                  (default: $PVCLOCK_VDSO_LIB, else ../vdso/libpvclock-vdso.so.0,\n"
+	      "                  else the installed libpvclock-vdso.so.0)\n"
+	      "  --storm-ns=N    simulated host pauses N ns between record rewrites (default 0)\n"
+	      "  --no-storm      skip the update-storm phase\n"
+	      "  --quiet         no progress on stderr\n"
+	      "  --targets       also judge the project's own speed goals (ticks above the\n"
+	      "                  lfence;rdtsc floor, ratios to the kernel's vDSO)\n"
+	      "Options take their value after '=' or as the next argument.\n", f);
 }
 
 static int parse_uint(const char *s, unsigned *out)
@@ -38,7 +43,7 @@ static int parse_uint(const char *s, unsigned *out)
 	char *end;
 	unsigned long v;
 
-	if (!s || !*s)
+	if (!s || !*s || *s == '-' || *s == '+')
 		return -1;
 	errno = 0;
 	v = strtoul(s, &end, 10);
@@ -48,60 +53,101 @@ static int parse_uint(const char *s, unsigned *out)
 	return 0;
 }
 
+static int bad(const char *what)
+{
+	fprintf(stderr, "clockbench: %s\n", what);
+	usage(stderr);
+	return 2;
+}
+
 int main(int argc, char **argv)
 {
+	static const struct option opts[] = {
+		{ "quick", no_argument, 0, 'q' },          { "long", no_argument, 0, 'l' },
+		{ "smoke", no_argument, 0, 's' },          { "json", no_argument, 0, 'j' },
+		{ "csv", no_argument, 0, 'c' },            { "svg", required_argument, 0, 'g' },
+		{ "threads", required_argument, 0, 't' },  { "vdso", required_argument, 0, 'v' },
+		{ "storm-ns", required_argument, 0, 'n' }, { "no-storm", no_argument, 0, 'N' },
+		{ "quiet", no_argument, 0, 'Q' },          { "targets", no_argument, 0, 'T' },
+		{ "version", no_argument, 0, 'V' },        { "help", no_argument, 0, 'h' },
+		{ 0, 0, 0, 0 },
+	};
 	struct cb_options o;
 	struct cb_report r;
-	const char *svg = NULL, *mode = "default";
-	int json = 0, csv = 0, storm = 1, quiet = 0, targets = 0;
+	const char *svg = NULL, *mode = NULL, *dropin = NULL;
+	int json = 0, csv = 0, storm = 1, quiet = 0, targets = 0, c, cpus[CB_MAX_THREADS], ncpu;
 	unsigned threads = 0, storm_ns = 0;
-	const char *dropin = NULL;
+	FILE *svg_out = NULL;
+	char msg[160];
 
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i];
-		const char *next = i + 1 < argc ? argv[i + 1] : NULL;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'q': case 'l': case 's': {
+			const char *m = c == 'q' ? "quick" : c == 'l' ? "long" : "smoke";
 
-		if (!strcmp(a, "--quick") || !strcmp(a, "--long") || !strcmp(a, "--smoke")) {
-			mode = a + 2;
-		} else if (!strcmp(a, "--json")) {
-			json = 1;
-		} else if (!strcmp(a, "--csv")) {
-			csv = 1;
-		} else if (!strcmp(a, "--svg") && next) {
-			svg = next;
-			i++;
-		} else if (!strcmp(a, "--vdso") && next) {
-			dropin = next;
-			i++;
-		} else if (!strcmp(a, "--threads") && parse_uint(next, &threads) == 0 && threads) {
-			i++;
-		} else if (!strcmp(a, "--storm-ns") && parse_uint(next, &storm_ns) == 0) {
-			i++;
-		} else if (!strcmp(a, "--no-storm")) {
-			storm = 0;
-		} else if (!strcmp(a, "--quiet")) {
-			quiet = 1;
-		} else if (!strcmp(a, "--targets")) {
-			targets = 1;
-		} else if (!strcmp(a, "--version")) {
+			if (mode && strcmp(mode, m)) {
+				snprintf(msg, sizeof(msg), "--%s and --%s exclude each other", mode, m);
+				return bad(msg);
+			}
+			mode = m;
+			break;
+		}
+		case 'j': json = 1; break;
+		case 'c': csv = 1; break;
+		case 'g': svg = optarg; break;
+		case 'v': dropin = optarg; break;
+		case 't':
+			if (parse_uint(optarg, &threads) != 0 || threads == 0) {
+				snprintf(msg, sizeof(msg), "--threads '%s': give a whole number from 1", optarg);
+				return bad(msg);
+			}
+			break;
+		case 'n':
+			if (parse_uint(optarg, &storm_ns) != 0) {
+				snprintf(msg, sizeof(msg), "--storm-ns '%s': give a whole number of ns", optarg);
+				return bad(msg);
+			}
+			break;
+		case 'N': storm = 0; break;
+		case 'Q': quiet = 1; break;
+		case 'T': targets = 1; break;
+		case 'V':
 			printf("clockbench (pvclock) %s\n", PVCLOCK_VERSION_STRING);
 			return 0;
-		} else if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+		case 'h':
 			usage(stdout);
 			return 0;
-		} else {
-			fprintf(stderr, "clockbench: bad argument '%s'\n", a);
-			usage(stderr);
+		default:
+			snprintf(msg, sizeof(msg), "bad argument '%s'", argv[optind - 1]);
+			return bad(msg);
+		}
+	}
+	if (optind < argc) {
+		snprintf(msg, sizeof(msg), "unexpected argument '%s'", argv[optind]);
+		return bad(msg);
+	}
+	if (json && csv)
+		return bad("--json and --csv exclude each other");
+	if (svg && !strcmp(svg, "-") && (json || csv))
+		return bad("--svg=- writes the pictures to stdout: it excludes --json and --csv");
+	ncpu = cb_online_cpus(cpus, CB_MAX_THREADS);
+	if (threads && ncpu > 0 && threads > (unsigned)ncpu) {
+		fprintf(stderr, "clockbench: --threads %u: this process may run on %d CPUs; using %d\n",
+			threads, ncpu, ncpu);
+		threads = (unsigned)ncpu;
+	}
+	/* Opened before the run: a path that cannot be written fails now, not after a minute. */
+	if (svg) {
+		svg_out = strcmp(svg, "-") ? fopen(svg, "w") : stdout;
+		if (!svg_out) {
+			fprintf(stderr, "clockbench: cannot write %s: %s\n", svg, strerror(errno));
 			return 2;
 		}
 	}
-	if (json && csv) {
-		fputs("clockbench: --json and --csv exclude each other\n", stderr);
-		return 2;
-	}
 
 	memset(&o, 0, sizeof(o));
-	cb_options_preset(&o, mode);
+	cb_options_preset(&o, mode ? mode : "default");
 	o.max_threads = threads;
 	o.storm = storm;
 	o.storm_update_ns = storm_ns;
@@ -109,6 +155,8 @@ int main(int argc, char **argv)
 	o.targets = targets;
 	o.argv0 = argv[0];
 	o.dropin = dropin;
+	o.argc = argc;
+	o.argv = (const char *const *)argv;
 	if (cb_run(&o, &r) != 0) {
 		fputs("clockbench: out of memory or threads\n", stderr);
 		return 1;
@@ -117,12 +165,16 @@ int main(int argc, char **argv)
 		cb_write_json(stdout, &r);
 	else if (csv)
 		cb_write_csv(stdout, &r);
-	else
+	else if (svg_out != stdout)
 		cb_write_table(stdout, &r);
-	if (svg && cb_write_svg(svg, &r) != 0) {
-		fprintf(stderr, "clockbench: cannot write %s\n", svg);
-		cb_report_free(&r);
-		return 1;
+	if (svg_out) {
+		int rc = cb_write_svg(svg_out, &r);
+
+		if ((svg_out != stdout && fclose(svg_out) != 0) || rc != 0) {
+			fprintf(stderr, "clockbench: cannot write %s\n", svg);
+			cb_report_free(&r);
+			return 1;
+		}
 	}
 	cb_report_free(&r);
 	return fflush(stdout) == 0 ? 0 : 1;

@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <time.h>
 
 #include "paths.h"
 #include "stats.h"
@@ -109,6 +110,9 @@ struct cb_report {
 	double record_ns_per_tick, kernel_ns_per_tick, rate_mismatch_ppm;
 
 	int show_targets;             /* print the project's goals (goals.h) */
+	time_t started;               /* when the run began */
+	int argc;                     /* the command line it was given */
+	const char *const *argv;
 };
 
 const struct cb_row *cb_report_row(const struct cb_report *r, const char *id);
@@ -123,7 +127,7 @@ double cb_report_min_ratio(const struct cb_report *r, const char *id, const char
 void cb_write_table(FILE *f, const struct cb_report *r);
 void cb_write_json(FILE *f, const struct cb_report *r);
 void cb_write_csv(FILE *f, const struct cb_report *r);
-/* cb_write_svg - 0, or -1 when @path cannot be written. */
-int cb_write_svg(const char *path, const struct cb_report *r);
+/* cb_write_svg - the pictures into @f (a file or a pipe); 0, or -1 when writing failed. */
+int cb_write_svg(FILE *f, const struct cb_report *r);
 
 #endif /* CLOCKBENCH_REPORT_H */

@@ -25,12 +25,15 @@ static void str(FILE *f, const char *s)
 	fputc('"', f);
 }
 
+/* Whole numbers as integers; others with every digit a double holds. */
 static void num(FILE *f, double v)
 {
-	if (isfinite(v))
-		fprintf(f, "%.6g", v);
-	else
+	if (!isfinite(v))
 		fputs("null", f);
+	else if (v == floor(v) && fabs(v) < 1e21)
+		fprintf(f, "%.0f", v);
+	else
+		fprintf(f, "%.17g", v);
 }
 
 static void key(FILE *f, const char *k)
@@ -233,8 +236,24 @@ static void targets(FILE *f, const struct cb_report *r)
 
 void cb_write_json(FILE *f, const struct cb_report *r)
 {
+	char when[32] = "";
+	struct tm tm;
+
 	fputc('{', f);
 	kstr(f, "schema", "clockbench/1");
+	kstr(f, "tool", "clockbench");
+	kstr(f, "version", PVCLOCK_VERSION_STRING);
+	if (gmtime_r(&r->started, &tm))
+		strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	kstr(f, "timestamp", when);
+	key(f, "command_line");
+	fputc('[', f);
+	for (int i = 0; i < r->argc; i++) {
+		str(f, r->argv[i]);
+		if (i + 1 < r->argc)
+			fputc(',', f);
+	}
+	fputs("],", f);
 	environment(f, &r->env);
 	key(f, "config");
 	fputc('{', f);

@@ -6,6 +6,9 @@
 #include <math.h>
 #include <string.h>
 
+#include <stdlib.h>
+#include <time.h>
+
 #include "report.h"
 
 #define W 960
@@ -174,29 +177,39 @@ static double cdf(FILE *f, const struct cb_report *r, double y)
 	return y0 + h + 50;
 }
 
-int cb_write_svg(const char *path, const struct cb_report *r)
+int cb_write_svg(FILE *out, const struct cb_report *r)
 {
-	FILE *f = fopen(path, "w");
-	long height_at;
-	double y = 0;
+	char *body = NULL, when[64] = "";
+	size_t len = 0;
+	time_t now = time(NULL);
+	struct tm tm;
+	FILE *f = open_memstream(&body, &len);
+	double y;
 
 	if (!f)
 		return -1;
-	fprintf(f, "<?xml version='1.0' encoding='UTF-8'?>\n");
-	fprintf(f, "<svg xmlns='http://www.w3.org/2000/svg' width='%d' height='", W);
-	height_at = ftell(f);
-	fprintf(f, "%06d' font-family='sans-serif' font-size='11'>\n", 0);
-	fprintf(f, "<style>.t{font-size:14px;font-weight:bold}</style>\n"
-		"<rect width='100%%' height='100%%' fill='#fff'/>\n");
-	fprintf(f, "<text x='10' y='20' class='t'>clockbench: %s (%s), %u vCPUs, %s, clocksource %s"
-		"</text>\n", r->env.model, r->env.hypervisor, r->env.vcpus, r->env.kernel,
-		r->env.clocksource);
-	y = bars(f, r, 30);
+	/* Drawn first into memory: the height is known only at the end, and @out may be a pipe. */
+	y = bars(f, r, 46);
 	y = scaling(f, r, y);
 	y = cdf(f, r, y);
-	fprintf(f, "</svg>\n");
-	/* The height is known only now; its field was left wide enough. */
-	if (height_at >= 0 && fseek(f, height_at, SEEK_SET) == 0)
-		fprintf(f, "%06d", (int)y);
-	return fclose(f) == 0 ? 0 : -1;
+	if (fclose(f) != 0) {
+		free(body);
+		return -1;
+	}
+	if (gmtime_r(&now, &tm))
+		strftime(when, sizeof(when), "%Y-%m-%d %H:%M UTC", &tm);
+	fprintf(out, "<?xml version='1.0' encoding='UTF-8'?>\n");
+	fprintf(out, "<svg xmlns='http://www.w3.org/2000/svg' width='%d' height='%d' "
+		"font-family='sans-serif' font-size='11'>\n", W, (int)y);
+	fprintf(out, "<style>.t{font-size:14px;font-weight:bold}</style>\n"
+		"<rect width='100%%' height='100%%' fill='#fff'/>\n");
+	fprintf(out, "<text x='10' y='20' class='t'>clockbench: %s (%s), %u vCPUs, %s, clocksource %s"
+		"</text>\n", r->env.model, r->env.hypervisor, r->env.vcpus, r->env.kernel,
+		r->env.clocksource);
+	fprintf(out, "<text x='10' y='36'>clockbench %s, mode %s, %u repetitions, %s</text>\n",
+		PVCLOCK_VERSION_STRING, r->mode, r->reps, when);
+	fwrite(body, 1, len, out);
+	free(body);
+	fprintf(out, "</svg>\n");
+	return ferror(out) ? -1 : 0;
 }

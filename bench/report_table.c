@@ -112,6 +112,9 @@ static void quality(FILE *f, const struct cb_report *r)
 		"(%u threads, %.3g s per path); offset and drift against CLOCK_MONOTONIC_RAW "
 		"(and CLOCK_MONOTONIC) from the start of the run to its end.\n",
 		r->threads, r->warp_seconds);
+	fprintf(f, "Warps on the unordered rows (rdtsc, stamp_ticks, stamp_monotonic, stamp_realtime, "
+		"absl_realtime) are possible by design: an unordered TSC read may be taken ahead of "
+		"the instructions before it. The ordered rows must show none.\n");
 	if (r->have_rate)
 		fprintf(f, "rate       record %.9f ns/tick, kernel (MONOTONIC_RAW over TSC) %.9f "
 			"ns/tick: record %+.3f ppm\n", r->record_ns_per_tick, r->kernel_ns_per_tick,
@@ -159,8 +162,10 @@ static void storm(FILE *f, const struct cb_report *r)
 		fprintf(f, "  %-22s quiet %7.2f ns  storm %7.2f ns  (x%.2f)", s->id, s->quiet_ns,
 			s->storm_ns, cb_ratio(s->storm_ns, s->quiet_ns));
 		if (s->errors)
-			fprintf(f, "  %llu failed reads (%s)", (unsigned long long)s->errors,
-				pvclock_strerror(s->status));
+			fprintf(f, "  %llu failed reads (%s)%s", (unsigned long long)s->errors,
+				pvclock_strerror(s->status), s->status == PVCLOCK_ESTUCK ?
+				": expected, a host that rewrites without a pause can hold a read past its "
+				"retry bound" : "");
 		fputc('\n', f);
 	}
 	fprintf(f, "\n");

@@ -117,6 +117,7 @@ static void finish_ratios(struct cb_report *r)
 
 /* What the phases of one run share. */
 struct run {
+	double phase_start;               /* CLOCK_MONOTONIC ns when the current phase began */
 	const struct cb_options *o;
 	struct cb_report *r;
 	struct cb_pool *pool;
@@ -162,13 +163,30 @@ static int setup_rows(struct run *x)
 	return 0;
 }
 
+/*
+ * "@what k/n (p %, about s left)": the time left estimated from the time
+ * the @done of @n steps took.
+ */
+static void progress_eta(struct run *x, const char *what, unsigned done, unsigned n)
+{
+	double elapsed = ((double)clock_ns(CLOCK_MONOTONIC) - x->phase_start) / 1e9;
+
+	if (done == 0) {
+		x->phase_start = (double)clock_ns(CLOCK_MONOTONIC);
+		progress(x->o, "%s 1/%u", what, n);
+		return;
+	}
+	progress(x->o, "%s %u/%u (%.0f%%, about %.0f s left)", what, done + 1, n, 100.0 * done / n,
+		 elapsed / done * (n - done));
+}
+
 /* Throughput, dependent chain and latency batches, in rotated order. */
 static void single_thread(struct run *x)
 {
 	struct cb_report *r = x->r;
 
 	for (unsigned rep = 0; rep < r->reps; rep++) {
-		progress(x->o, "single thread: repetition %u/%u", rep + 1, r->reps);
+		progress_eta(x, "single thread: repetition", rep, r->reps);
 		for (size_t j = 0; j < r->nrows; j++) {
 			size_t i = (j + rep) % r->nrows;
 			const struct cb_path *p = &cb_paths[i];
@@ -392,6 +410,9 @@ int cb_run(const struct cb_options *o, struct cb_report *r)
 
 	memset(r, 0, sizeof(*r));
 	r->show_targets = o->targets;
+	r->started = time(NULL);
+	r->argc = o->argv ? o->argc : 0;
+	r->argv = o->argv;
 	cb_paths_init(o->argv0 ? o->argv0 : "clockbench", o->dropin);
 	cb_env_collect(&r->env);
 	x.ns_per_tick = 1e6 / r->env.tsc_khz;

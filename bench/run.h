@@ -20,6 +20,8 @@ struct cb_options {
 	int targets;              /* report the project's goals (goals.h) */
 	const char *argv0;        /* to find the drop-in next to the executable */
 	const char *dropin;       /* --vdso PATH; NULL: environment or default */
+	int argc;                 /* the command line, for the JSON report */
+	const char *const *argv;
 };
 
 /* cb_options_preset - the settings of @mode; -1 when @mode is unknown. */

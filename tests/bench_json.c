@@ -206,6 +206,11 @@ Test(json, schema_and_every_path, .timeout = 60)
 	parse_doc(text, &doc);
 	cr_assert_eq(doc.t, J_OBJ);
 	cr_assert_str_eq(need(&doc, "schema", J_STR)->str, "clockbench/1");
+	cr_assert_str_eq(need(&doc, "version", J_STR)->str, PVCLOCK_VERSION_STRING);
+	cr_assert_eq(strlen(need(&doc, "timestamp", J_STR)->str), 20, "not an ISO 8601 UTC time");
+	need(&doc, "command_line", J_ARR);
+	/* Counts are integers, never 2.93658e+06. */
+	cr_assert_null(strstr(text, "e+"), "a number in exponent form: %.60s", strstr(text, "e+") - 30);
 
 	env = need(&doc, "environment", J_OBJ);
 	need(env, "cpu_vendor", J_STR);
