@@ -19,15 +19,45 @@
 static const char *const palette[] = { "#1f77b4", "#d62728", "#2ca02c", "#9467bd",
 				       "#ff7f0e", "#8c564b", "#e377c2", "#17becf" };
 
+/* The bars' colours by group, and what each group is, for the legend. */
+static const struct {
+	const char *group, *color, *what;
+} groups[] = {
+	{ "floor", "#7f7f7f", "TSC reads alone" },
+	{ "getcpu", "#bcbd22", "which CPU" },
+	{ "pvclock", "#1f77b4", "this library's reads" },
+	{ "incumbent", "#ff7f0e", "clock_gettime in its forms" },
+	{ "stamp", "#9467bd", "timestamps" },
+};
+
 static const char *group_color(const char *group)
 {
-	if (!strcmp(group, "floor"))
-		return "#7f7f7f";
-	if (!strcmp(group, "getcpu"))
-		return "#bcbd22";
-	if (!strcmp(group, "pvclock"))
-		return "#1f77b4";
-	return "#ff7f0e";
+	for (size_t i = 0; i < sizeof(groups) / sizeof(groups[0]); i++)
+		if (!strcmp(group, groups[i].group))
+			return groups[i].color;
+	return "#000";
+}
+
+/* One line of coloured boxes naming the groups; the y below it. */
+static double group_legend(FILE *f, double y)
+{
+	double x = LEFT;
+
+	for (size_t i = 0; i < sizeof(groups) / sizeof(groups[0]); i++) {
+		/* About 6 px a character at font size 11; a new line where the next would not fit. */
+		double wdt = 14 + 6.0 * (double)(strlen(groups[i].group) + strlen(groups[i].what) + 2) + 18;
+
+		if (x + wdt > W - 10) {
+			x = LEFT;
+			y += 16;
+		}
+		fprintf(f, "<rect x='%.1f' y='%.1f' width='10' height='10' fill='%s'/>\n", x, y, groups[i].color);
+		fprintf(f, "<text x='%.1f' y='%.1f'>%s: %s</text>\n", x + 14, y + 9, groups[i].group,
+			groups[i].what);
+		x += wdt;
+	}
+	/* Room for the floor's label above the bars. */
+	return y + 32;
 }
 
 /* x position of @v on a log axis from @lo to @hi. */
@@ -61,7 +91,7 @@ static double bars(FILE *f, const struct cb_report *r, double y)
 			hi *= 10;
 	fprintf(f, "<text x='10' y='%.1f' class='t'>ns per call (median; whiskers: min..max of %u "
 		"repetitions; log scale)</text>\n", y + 16, r->reps);
-	y += 30;
+	y = group_legend(f, y + 24);
 	y0 = y;
 	for (size_t i = 0; i < r->nrows; i++) {
 		const struct cb_row *w = &r->rows[i];
