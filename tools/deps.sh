@@ -10,6 +10,7 @@ command -v pkg-config >/dev/null 2>&1 || need="$need pkg-config"
 command -v cc >/dev/null 2>&1 || need="$need gcc libc6-dev"
 command -v readelf >/dev/null 2>&1 || need="$need binutils"
 command -v strace >/dev/null 2>&1 || need="$need strace"
+command -v man >/dev/null 2>&1 || need="$need man-db"
 [ -f /usr/include/criterion/criterion.h ] || need="$need libcriterion-dev"
 # clockbench's Abseil row: a C++ compiler and Abseil (optional to the build, installed here).
 command -v c++ >/dev/null 2>&1 || need="$need g++"
