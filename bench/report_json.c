@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* JSON output; the schema is "clockbench/1", documented in the README. */
+/* JSON output; the schema is "clockbench/1", documented in bench/README.md. */
 #include <math.h>
 
 #include "goals.h"

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Every public function's answer to bad input, as the README's table states
+ * Every public function's answer to bad input, as lib/README.md's table states
  * it: NULL pointers, zero and huge counts and strides, extents past the end
  * of the address space, a source never opened or whose open failed, values
  * out of range, records with unknown flags or GUEST_STOPPED.  A status,

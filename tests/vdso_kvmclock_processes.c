@@ -6,7 +6,7 @@
  * never goes back.  Across processes it can, and this states by how much:
  * a value read after another process's value is at most the host's
  * correction (plus the view's pad) behind it.  The views' floors are per
- * process; the README's "Limits" says so, and what to use where that does
+ * process; vdso/README.md's "Limits" says so, and what to use where that does
  * not do.
  *
  * The older process built its view before the correction, the younger one

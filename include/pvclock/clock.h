@@ -9,14 +9,14 @@
  * under clocksource tsc with the kernel vDSO's arithmetic, bit for bit;
  * under kvm-clock never below the kernel's value for the same TSC and at
  * most 2 ns above it, and from the per-vCPU records where the kernel's vDSO
- * would make a system call (README, "The drop-in").  Every other clock id,
+ * would make a system call (vdso/README.md).  Every other clock id,
  * and every served clock the time data cannot serve at the moment (another
  * clocksource, an update that does not end, a time namespace entered
  * later), is the kernel's vDSO's answer, or the system call's.
  *
  * Start-up runs once, on the first call, or when pvclock_clock_init() is
  * called (before a sandbox, say): it needs no /proc, no descriptor and no
- * signal handler (README, "Start-up").
+ * signal handler (vdso/README.md, "Start-up and safety").
  */
 #ifndef PVCLOCK_CLOCK_H
 #define PVCLOCK_CLOCK_H

@@ -22,7 +22,7 @@
  *  - pvclock_stamp_ns() reads the TSC unordered (bare RDTSC): the CPU may
  *    take the reading a little before or after the instructions around
  *    the call, so a stamp lies within a few tens of ns of a bracket of
- *    ordered reads around it (the tests check 50 ns, README "Timestamps");
+ *    ordered reads around it (the tests check 50 ns; lib/README.md);
  *    within one thread stamps never go back; across threads a stamp taken
  *    after hearing from another thread can be below that thread's stamp by
  *    that much.  pvclock_stamp_ns_ordered() waits for earlier loads before
