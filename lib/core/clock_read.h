@@ -41,6 +41,21 @@ static inline __attribute__((always_inline)) int pv_counter(const struct clock_s
 	return pvclock_view_read(&s->src, c) != PVCLOCK_OK;
 }
 
+/*
+ * The HVCLOCK counter: the reference time in 100 ns units, as the kernel's
+ * vDSO reads it; a page made invalid (sequence 0) sends the call to the
+ * kernel, as it sends the kernel's own readers.
+ */
+static inline int hv_counter(const struct clock_state *s, uint64_t *c)
+{
+	struct pvclock_hyperv_time t;
+
+	if (pvclock_hyperv_read(&s->hv, &t) != PVCLOCK_OK)
+		return 1;
+	*c = t.reference;
+	return 0;
+}
+
 static inline __attribute__((always_inline)) int read_counter(const struct clock_state *s, uint64_t *c)
 {
 	if (__builtin_expect(s->counter == CLOCK_COUNTER_RDTSCP, 1)) {
@@ -51,6 +66,8 @@ static inline __attribute__((always_inline)) int read_counter(const struct clock
 		*c = pvclock_rdtsc_lfence();
 		return 0;
 	}
+	if (s->counter == CLOCK_COUNTER_HV)
+		return hv_counter(s, c);
 	return pv_counter(s, c);
 }
 

@@ -50,16 +50,20 @@ void pvclock_clock_fill_kernel(struct clock_state *s)
  * /proc/self/maps.
  */
 static const struct {
-	uint8_t vvar, pvclock;
+	uint8_t vvar, pvclock, hyperv;
 } below_vdso[] = {
-	{ 6, 2 },
-	{ 4, 3 },
+	{ 6, 2, 1 },   /* 6.13+: [vvar] 4 pages, [vvar_vclock]: pvclock, Hyper-V */
+	{ 4, 3, 2 },   /* 5.6 - 6.12: [vvar]: time data, pvclock, Hyper-V, namespace */
 };
 
 #define VVAR_PAGES 4u
 
-/* The time data, found below the vDSO or else through /proc/self/maps; the pvclock page's guess. */
-static int find_time_data(const struct clock_state *s, struct kfind_result *found, uintptr_t *pvclock)
+/*
+ * The time data, found below the vDSO or else through /proc/self/maps; the
+ * guesses for the pvclock and Hyper-V pages.
+ */
+static int find_time_data(const struct clock_state *s, struct kfind_result *found, uintptr_t *pvclock,
+			  uintptr_t *hyperv)
 {
 	uintptr_t vdso = (uintptr_t)s->kernel_vdso, a, b;
 
@@ -69,10 +73,12 @@ static int find_time_data(const struct clock_state *s, struct kfind_result *foun
 		a = vdso - below_vdso[i].vvar * PAGE;
 		if (pvclock_kfind_time_data(a, a + VVAR_PAGES * PAGE, pvclock_proc_readable, found)) {
 			*pvclock = vdso - below_vdso[i].pvclock * PAGE;
+			*hyperv = vdso - below_vdso[i].hyperv * PAGE;
 			return 1;
 		}
 	}
 	*pvclock = 0;
+	*hyperv = 0;
 	return pvclock_proc_mapping("[vvar]", &a, &b) && pvclock_kfind_time_data(a, b, pvclock_proc_readable, found);
 }
 
@@ -119,6 +125,27 @@ static int open_pvclock(struct clock_state *s, uintptr_t guess)
 	       use_pvclock_page(s, (const volatile unsigned char *)(a + PAGE));
 }
 
+/*
+ * Hyper-V's reference page: at @guess (0: none), else the second page of
+ * [vvar_vclock] (6.13+), else the third page of [vvar]; probed first.
+ */
+static int open_hyperv(struct clock_state *s, uintptr_t guess)
+{
+	uintptr_t a, b, page = guess;
+
+	if (!page || !pvclock_proc_readable((const void *)page, PAGE)) {
+		if (pvclock_proc_mapping("[vvar_vclock]", &a, &b) && b - a >= 2 * PAGE)
+			page = a + PAGE;
+		else if (pvclock_proc_mapping("[vvar]", &a, &b) && b - a >= 3 * PAGE)
+			page = a + 2 * PAGE;
+		else
+			return 0;
+		if (!pvclock_proc_readable((const void *)page, PAGE))
+			return 0;
+	}
+	return pvclock_hyperv_open_memory(&s->hv, (const void *)page) == PVCLOCK_OK;
+}
+
 static long kernel_ns(long clk, int64_t *ns)
 {
 	struct pvclock_timespec ts;
@@ -161,9 +188,9 @@ static void open_time_data(struct clock_state *s)
 {
 	struct kfind_result found;
 	bool rdtscp;
-	uintptr_t pvclock;
+	uintptr_t pvclock, hyperv;
 
-	if (!find_time_data(s, &found, &pvclock))
+	if (!find_time_data(s, &found, &pvclock, &hyperv))
 		return;
 	rdtscp = pvclock_cpu_rdtscp();
 	if (found.mode == KDATA_MODE_TSC) {
@@ -181,8 +208,11 @@ static void open_time_data(struct clock_state *s)
 			s->counter = CLOCK_COUNTER_PV_PERCPU;
 		else
 			s->counter = CLOCK_COUNTER_PV_AUTO;
+	} else if (found.mode == KDATA_MODE_HVCLOCK) {
+		if (!open_hyperv(s, hyperv))
+			return;
+		s->counter = CLOCK_COUNTER_HV;
 	} else {
-		/* Hyper-V's reference page: delegated. */
 		return;
 	}
 	s->kd = found.kd;

@@ -19,6 +19,7 @@
 
 #include "pvclock/abi.h"
 #include "pvclock/clock.h"
+#include "pvclock/hyperv.h"
 #include "pvclock/kdata.h"
 #include "pvclock/source.h"
 #include "pvclock/syscall.h"
@@ -48,6 +49,7 @@ enum clock_counter {
 	CLOCK_COUNTER_PV_AUTO,     /* kvm-clock: vCPU 0 while TSC_STABLE, per-vCPU otherwise */
 	CLOCK_COUNTER_PV_VCPU0,    /* kvm-clock, forced vCPU 0 (unstable: system call, as the kernel) */
 	CLOCK_COUNTER_PV_PERCPU,   /* kvm-clock, forced per-vCPU */
+	CLOCK_COUNTER_HV,          /* Hyper-V's reference page (clock mode HVCLOCK) */
 };
 
 /*
@@ -91,6 +93,7 @@ struct clock_state {
 	uint32_t counter;                        /* enum clock_counter */
 	uint32_t request;                        /* enum clock_request */
 	struct pvclock_source src;               /* the pvclock page (kvm-clock counters) */
+	struct pvclock_hyperv hv;                /* Hyper-V's reference page (HVCLOCK) */
 	const void *kernel_vdso;                 /* the kernel's vDSO (AT_SYSINFO_EHDR), or NULL */
 	int (*k_gettime)(long clk, struct pvclock_timespec *ts);   /* int, as the kernel's vDSO declares */
 	int (*k_gettimeofday)(struct pvclock_timeval *tv, void *tz);

@@ -43,15 +43,20 @@ void pvclock_clock_test_use_era(int era, const void *time_data, const void *ns_p
 		s->kmode = s->kd[KDATA_HRES].clock_mode;
 		clock_source_set(&s->src, slots, nr_slots, nr_slots, PVCLOCK_ORIGIN_MEMORY);
 		s->src.tsc_mode = PVCLOCK_TSC_RDTSCP;
-		if (s->kmode == KDATA_MODE_TSC)
+		if (s->kmode == KDATA_MODE_TSC) {
 			s->counter = CLOCK_COUNTER_RDTSCP;
+		} else if (s->kmode == KDATA_MODE_HVCLOCK) {
+			pvclock_hyperv_open_memory(&s->hv, slots);
+			s->counter = CLOCK_COUNTER_HV;
+		}
 		else if (protocol && !strcmp(protocol, "vcpu0"))
 			s->counter = CLOCK_COUNTER_PV_VCPU0;
 		else if (protocol && !strcmp(protocol, "percpu"))
 			s->counter = CLOCK_COUNTER_PV_PERCPU;
 		else
 			s->counter = CLOCK_COUNTER_PV_AUTO;
-		pvclock_view_reset(&s->src);
+		if (s->kmode == KDATA_MODE_PVCLOCK)
+			pvclock_view_reset(&s->src);
 	}
 	__atomic_store_n(&pvclock_clock_phase, CLOCK_READY, __ATOMIC_RELEASE);
 	pvclock_clock_publish(s);

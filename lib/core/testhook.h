@@ -14,7 +14,8 @@
  * 6.15+ layout), with namespace offsets from @ns_page when not NULL, and the
  * kvm-clock counter from @nr_slots records at @slots (64-byte stride).
  * @protocol is "auto", "vcpu0" or "percpu".  NULL @time_data serves nothing
- * (every clock is delegated, as with no pvclock at all).
+ * (every clock is delegated, as with no pvclock at all).  Time data in
+ * clock mode HVCLOCK reads the Hyper-V reference page at @slots instead.
  */
 void pvclock_clock_test_use(const void *time_data, const void *ns_page, const void *slots,
 			   unsigned nr_slots, const char *protocol);

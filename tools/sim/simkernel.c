@@ -8,6 +8,7 @@
 
 #include "pvclock/math.h"
 #include "pvclock/tsc.h"
+#include "simhyperv.h"
 #include "simkernel.h"
 
 /* Two TSC reads closer than this have no preemption between them. */
@@ -123,6 +124,19 @@ void simkernel_init_tsc(struct simkernel *k)
 	}
 }
 
+void simkernel_init_hv(struct simkernel *k, const struct simhyperv *h)
+{
+	init_at_rate(k, 1, PVCLOCK_TSC_STABLE, 0, simkernel_tsc_per_ms());
+	k->hv = h;
+	for (int b = 0; b < 2; b++) {
+		struct kdata_clock *c = &k->kd[b];
+
+		c->clock_mode = KDATA_MODE_HVCLOCK;
+		c->cycle_last = simhyperv_reference(h, pvclock_rdtsc_lfence());
+		c->mult = 100u << SIMKERNEL_SHIFT;
+	}
+}
+
 uint64_t simkernel_pv(const struct simkernel *k, unsigned nr, uint64_t tsc)
 {
 	uint64_t best = 0;
@@ -191,7 +205,9 @@ int64_t simkernel_served(const struct simkernel *k, unsigned nr, long clk, uint6
 {
 	unsigned blk = block_of(clk);
 	const struct kdata_clock *o = &k->ns[blk];
-	uint64_t cycles = k->kd[blk].clock_mode == KDATA_MODE_TSC ? tsc : simkernel_pv(k, nr, tsc);
+	int32_t mode = k->kd[blk].clock_mode;
+	uint64_t cycles = mode == KDATA_MODE_TSC ? tsc :
+			  mode == KDATA_MODE_HVCLOCK ? simhyperv_reference(k->hv, tsc) : simkernel_pv(k, nr, tsc);
 	int64_t ns = simkernel_clock(k, clk, cycles);
 
 	if (kdata_mode_is_timens(o->clock_mode))

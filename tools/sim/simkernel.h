@@ -33,7 +33,10 @@ struct simkernel {
 	_Alignas(4096) struct kdata_clock ns[2];   /* a time namespace's page (simkernel_timens) */
 	_Alignas(4096) unsigned char slots[4096];  /* the records, PVCLOCK_SLOT_STRIDE apart */
 	uint64_t skew_ns;                          /* vCPU k's record runs k * skew_ns ahead */
+	const struct simhyperv *hv;                /* the Hyper-V page of HVCLOCK mode (simkernel_init_hv) */
 };
+
+struct simhyperv;
 
 /* simkernel_tsc_per_ms - TSC ticks per ms, measured over 20 ms of CLOCK_MONOTONIC_RAW. */
 uint64_t simkernel_tsc_per_ms(void);
@@ -53,6 +56,14 @@ void simkernel_init(struct simkernel *k, unsigned nr, uint8_t flags, uint64_t sk
  * one stable record.
  */
 void simkernel_init_tsc(struct simkernel *k);
+
+/*
+ * simkernel_init_hv - time data in HVCLOCK mode over Hyper-V page @h: the
+ * counter is the page's reference time (100 ns units), which the blocks
+ * turn into ns with mult = 100 << SIMKERNEL_SHIFT, as Linux's hyperv
+ * clocksource does.
+ */
+void simkernel_init_hv(struct simkernel *k, const struct simhyperv *h);
 
 /* simkernel_record - vCPU @cpu's record. */
 struct pvclock_record *simkernel_record(struct simkernel *k, unsigned cpu);
