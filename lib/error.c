@@ -24,6 +24,7 @@ const char *pvclock_strerror(int status)
 	case PVCLOCK_EFORMAT: return "not a page of the expected kind (magic, version or size)";
 	case PVCLOCK_ENOTIFY: return "the page offers no change notifications";
 	case PVCLOCK_ESEQZERO: return "Hyper-V TSC page invalid (sequence 0)";
+	case PVCLOCK_EUNTRUSTED: return "confidential guest: the host's kvmclock records are not trusted (PVCLOCK_TRUST_HOST=1 overrides)";
 	default: return "unknown pvclock status";
 	}
 }

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: MIT */
+#include <stdlib.h>
 #include <string.h>
 
 #include "pvclock/cpu.h"
@@ -188,5 +189,16 @@ int pvclock_source_open_kernel(struct pvclock_source *src)
 		return PVCLOCK_EARG;
 	memset(src, 0, sizeof(*src));
 	rc = pvclock_maps_find_self(&hit);
-	return rc == PVCLOCK_OK ? open_hit(src, &hit) : rc;
+	if (rc == PVCLOCK_OK)
+		rc = open_hit(src, &hit);
+	/* A confidential guest's host may lie in the records it writes. */
+	if (rc == PVCLOCK_OK && pvclock_cpu_confidential() != PVCLOCK_CC_NONE) {
+		const char *trust = getenv("PVCLOCK_TRUST_HOST");
+
+		if (!trust || strcmp(trust, "1") != 0) {
+			memset(src, 0, sizeof(*src));
+			return PVCLOCK_EUNTRUSTED;
+		}
+	}
+	return rc;
 }

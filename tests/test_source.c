@@ -369,3 +369,49 @@ Test(simhost, migrate)
 	test_unpin_self();
 	simhost_destroy(h);
 }
+
+/* Confidential guests: what CPUID says, decided without a confidential machine. */
+Test(confidential, tdx_and_sev_snp_are_recognised_from_cpuid)
+{
+	struct pvclock_cpu_cc_leaves l = { 0 };
+
+	cr_expect_eq(pvclock_cpu_cc_from(NULL), PVCLOCK_CC_NONE);
+	/* Not a guest: no hypervisor, whatever the leaves say. */
+	l.max_leaf = 0x21;
+	l.tdx_sig[0] = 0x65746e49;
+	l.tdx_sig[1] = 0x5844546c;
+	l.tdx_sig[2] = 0x20202020;
+	cr_expect_eq(pvclock_cpu_cc_from(&l), PVCLOCK_CC_NONE);
+	l.hypervisor = true;
+	cr_expect_eq(pvclock_cpu_cc_from(&l), PVCLOCK_CC_TDX);
+	/* The leaf beyond the processor's maximum is not asked. */
+	l.max_leaf = 0x20;
+	cr_expect_eq(pvclock_cpu_cc_from(&l), PVCLOCK_CC_NONE);
+	l.tdx_sig[2] = 0;
+	l.max_leaf = 0x21;
+	cr_expect_eq(pvclock_cpu_cc_from(&l), PVCLOCK_CC_NONE, "a wrong signature");
+	l.max_ext_leaf = 0x8000001f;
+	l.sev_eax = 1u << 1;   /* SEV alone: the guest's memory encrypted, no SNP */
+	cr_expect_eq(pvclock_cpu_cc_from(&l), PVCLOCK_CC_NONE);
+	l.sev_eax |= 1u << 4;
+	cr_expect_eq(pvclock_cpu_cc_from(&l), PVCLOCK_CC_SEV_SNP);
+	l.max_ext_leaf = 0x8000001e;
+	cr_expect_eq(pvclock_cpu_cc_from(&l), PVCLOCK_CC_NONE);
+}
+
+Test(confidential, this_machine_and_the_kernel_source)
+{
+	struct pvclock_source src;
+	struct pvclock_cpu_features f;
+	enum pvclock_cc cc = pvclock_cpu_confidential();
+	int rc = pvclock_source_open_kernel(&src);
+
+	pvclock_cpu_features(&f);
+	cr_expect_eq(f.confidential, cc);
+	if (cc == PVCLOCK_CC_NONE) {
+		cr_expect_neq(rc, PVCLOCK_EUNTRUSTED, "not a confidential guest, yet the source was refused");
+		cr_skip_test("not a confidential guest here: the refusal itself cannot be seen");
+	}
+	cr_expect_eq(rc, PVCLOCK_EUNTRUSTED);
+	cr_expect_eq(pvclock_source_is_open(&src), 0);
+}

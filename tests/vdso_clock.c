@@ -26,6 +26,7 @@
 #include "pvclock/stamp.h"
 #include "pvclock/vdso_sym.h"
 #include "clock_state.h"
+#include "procfs.h"
 #include "pvmap_shared.h"
 #include "testhook.h"
 #include "vdso_util.h"
@@ -719,4 +720,17 @@ Test(vdso_timens, setns_back_to_the_first_namespace_keeps_the_kernels_time, .tim
 	cr_expect_neq(rc, 5, "values outside the kernel's bracket after setns() home");
 	cr_expect_neq(rc, 128 + SIGBUS, "SIGBUS after setns() home");
 	cr_expect_eq(rc, 0, "status %d", rc);
+}
+
+/* In a confidential guest only PVCLOCK_TRUST_HOST=1, exactly, lets start-up use kvm-clock. */
+Test(vdso_start, trust_host_needs_the_exact_setting)
+{
+	char *none[] = { "PATH=/bin", NULL };
+	char *yes[] = { "PATH=/bin", "PVCLOCK_TRUST_HOST=1", NULL };
+	char *other[] = { "PVCLOCK_TRUST_HOST=yes", "PVCLOCK_TRUST_HOST=10", "XPVCLOCK_TRUST_HOST=1", NULL };
+
+	cr_expect_eq(pvclock_proc_trust_host(NULL), 0);
+	cr_expect_eq(pvclock_proc_trust_host(none), 0);
+	cr_expect_eq(pvclock_proc_trust_host(yes), 1);
+	cr_expect_eq(pvclock_proc_trust_host(other), 0);
 }

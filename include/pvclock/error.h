@@ -31,6 +31,7 @@ enum pvclock_status {
 	PVCLOCK_EFORMAT = -17,     /* not a page of the expected kind: magic, version or size */
 	PVCLOCK_ENOTIFY = -18,     /* the page offers no change notifications */
 	PVCLOCK_ESEQZERO = -19,    /* a Hyper-V TSC page with sequence 0: the host has made it invalid */
+	PVCLOCK_EUNTRUSTED = -20,  /* a confidential guest: the host's kvmclock records are not trusted */
 };
 
 /*

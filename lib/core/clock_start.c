@@ -196,6 +196,9 @@ static void open_time_data(struct clock_state *s)
 	if (found.mode == KDATA_MODE_TSC) {
 		s->counter = rdtscp ? CLOCK_COUNTER_RDTSCP : CLOCK_COUNTER_LFENCE;
 	} else if (found.mode == KDATA_MODE_PVCLOCK) {
+		/* A confidential guest's host may lie in the records: the kernel's time, then. */
+		if (!s->trust_host && pvclock_cpu_confidential() != PVCLOCK_CC_NONE)
+			return;
 		if (!open_pvclock(s, pvclock))
 			return;
 		s->src.tsc_mode = rdtscp ? PVCLOCK_TSC_RDTSCP : PVCLOCK_TSC_LFENCE;
@@ -230,8 +233,12 @@ static void open_time_data(struct clock_state *s)
 
 void pvclock_clock_fill(struct clock_state *s)
 {
+	char *const *env;
+
 	pvclock_clock_fill_kernel(s);
-	s->request = pvclock_proc_request(pvclock_clock_environ());
+	env = pvclock_clock_environ();
+	s->request = pvclock_proc_request(env);
+	s->trust_host = (uint32_t)pvclock_proc_trust_host(env);
 	if (s->request != CLOCK_REQ_OFF)
 		open_time_data(s);
 }

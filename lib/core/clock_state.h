@@ -92,6 +92,7 @@ struct clock_state {
 	int32_t kmode;                           /* clock mode the blocks had when validated */
 	uint32_t counter;                        /* enum clock_counter */
 	uint32_t request;                        /* enum clock_request */
+	uint32_t trust_host;                     /* PVCLOCK_TRUST_HOST=1: kvm-clock even in a confidential guest */
 	struct pvclock_source src;               /* the pvclock page (kvm-clock counters) */
 	struct pvclock_hyperv hv;                /* Hyper-V's reference page (HVCLOCK) */
 	const void *kernel_vdso;                 /* the kernel's vDSO (AT_SYSINFO_EHDR), or NULL */

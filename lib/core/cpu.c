@@ -31,6 +31,43 @@ bool pvclock_cpu_cx16(void)
 	return c & LEAF1_ECX_CX16;
 }
 
+enum pvclock_cc pvclock_cpu_cc_from(const struct pvclock_cpu_cc_leaves *l)
+{
+	/* "IntelTDX    ", as EBX, EDX, ECX hold it. */
+	static const uint32_t tdx[3] = { 0x65746e49, 0x5844546c, 0x20202020 };
+
+	if (!l || !l->hypervisor)
+		return PVCLOCK_CC_NONE;
+	if (l->max_leaf >= 0x21 && l->tdx_sig[0] == tdx[0] && l->tdx_sig[1] == tdx[1] &&
+	    l->tdx_sig[2] == tdx[2])
+		return PVCLOCK_CC_TDX;
+	if (l->max_ext_leaf >= 0x8000001f && (l->sev_eax & (1u << 4)))
+		return PVCLOCK_CC_SEV_SNP;
+	return PVCLOCK_CC_NONE;
+}
+
+enum pvclock_cc pvclock_cpu_confidential(void)
+{
+	struct pvclock_cpu_cc_leaves l = { 0 };
+	unsigned a, b, c, d;
+
+	__cpuid(1, a, b, c, d);
+	l.hypervisor = (c >> 31) & 1;
+	if (!l.hypervisor)
+		return PVCLOCK_CC_NONE;
+	__cpuid(0, l.max_leaf, b, c, d);
+	if (l.max_leaf >= 0x21) {
+		__cpuid_count(0x21, 0, a, b, c, d);
+		l.tdx_sig[0] = b;
+		l.tdx_sig[1] = d;
+		l.tdx_sig[2] = c;
+	}
+	__cpuid(0x80000000, l.max_ext_leaf, b, c, d);
+	if (l.max_ext_leaf >= 0x8000001f)
+		__cpuid(0x8000001f, l.sev_eax, b, c, d);
+	return pvclock_cpu_cc_from(&l);
+}
+
 static void scan(struct pvclock_cpu_features *f)
 {
 	unsigned a, b, c, d, max, maxext, regs[12];
@@ -83,6 +120,7 @@ static void scan(struct pvclock_cpu_features *f)
 		regs[2] = d;
 		regs_to_str(f->hypervisor_id, regs, 3);
 		f->hypervisor_max_leaf = hmax;
+		f->confidential = (uint8_t)pvclock_cpu_confidential();
 		/* The timing leaf: the TSC rate the hypervisor runs the guest at. */
 		if (hmax >= 0x40000010 && hmax < 0x40010000) {
 			__cpuid(0x40000010, a, b, c, d);

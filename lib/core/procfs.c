@@ -122,6 +122,14 @@ enum clock_request pvclock_proc_env_request(struct proc_env *st)
 	return CLOCK_REQ_AUTO;
 }
 
+int pvclock_proc_trust_host(char *const *env)
+{
+	for (; env && *env; env++)
+		if ((*env)[0] == 'P' && core_str_eq(*env, "PVCLOCK_TRUST_HOST=1"))
+			return 1;
+	return 0;
+}
+
 enum clock_request pvclock_proc_request(char *const *env)
 {
 	struct proc_env st;

@@ -28,6 +28,12 @@ void pvclock_proc_aux(struct pvclock_proc_aux *aux) PVCLOCK_HIDDEN;
  */
 enum clock_request pvclock_proc_request(char *const *env) PVCLOCK_HIDDEN;
 
+/*
+ * pvclock_proc_trust_host - whether @env holds PVCLOCK_TRUST_HOST=1 (a
+ * confidential guest's owner vouching for the host); no environment: no.
+ */
+int pvclock_proc_trust_host(char *const *env) PVCLOCK_HIDDEN;
+
 /* pvclock_proc_mapping - start and end of the mapping named @name ("[vvar]"); 0 when absent. */
 int pvclock_proc_mapping(const char *name, uintptr_t *start, uintptr_t *end) PVCLOCK_HIDDEN;
 
