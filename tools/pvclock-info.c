@@ -98,6 +98,10 @@ static void print_machine(void)
 	else
 		printf("%-22s not offered by the hypervisor (CPUID 0x40000010: max leaf %#x)\n",
 		       "tsc rate", f.hypervisor_max_leaf);
+	printf("%-22s %s\n", "confidential guest",
+	       f.confidential == PVCLOCK_CC_TDX ? "Intel TDX: the host's kvm-clock records are not trusted" :
+	       f.confidential == PVCLOCK_CC_SEV_SNP ? "AMD SEV-SNP: the host's kvm-clock records are not trusted" :
+	       "no");
 	print_file_line("clocksource", CS_DIR "current_clocksource");
 	print_file_line("clocksources available", CS_DIR "available_clocksource");
 	print_hyperv(&f);
