@@ -13,6 +13,7 @@
 
 #include "pvclock/hyperv.h"
 #include "simhyperv.h"
+#include "simloop.h"
 
 static struct simhyperv sim;
 
@@ -92,28 +93,29 @@ static void *reader(void *arg)
 
 Test(hyperv, no_torn_or_backwards_read_while_the_host_rewrites, .timeout = 120)
 {
-	struct simhyperv_host h = { &sim, 200, 2, 0, 0, 0 };
+	struct simhyperv_host host = { &sim, 200 };
+	struct simloop h = { .step = simhyperv_host_step, .ctx = &host, .pause_us = 2 };
 	struct pvclock_hyperv hv;
 	struct race r[2] = { { 0 } };
 	pthread_t t[2];
 
 	simhyperv_init(&sim);
 	hv = open_sim();
-	cr_assert_eq(simhyperv_host_start(&h), 0);
+	cr_assert_eq(simloop_start(&h), 0);
 	for (int i = 0; i < 2; i++) {
 		r[i].hv = &hv;
-		r[i].updates = &h.updates;
+		r[i].updates = &h.done;
 		cr_assert_eq(pthread_create(&t[i], NULL, reader, &r[i]), 0);
 	}
 	for (int i = 0; i < 2; i++)
 		pthread_join(t[i], NULL);
-	simhyperv_host_stop(&h);
+	simloop_stop(&h);
 	for (int i = 0; i < 2; i++) {
 		cr_expect_eq(r[i].back, 0, "reader %d: %ld of %ld reads went back", i, r[i].back, r[i].reads);
 		cr_expect_eq(r[i].failed, 0, "reader %d: %ld reads failed", i, r[i].failed);
 		cr_expect_gt(r[i].reads, 0, "reader %d read nothing but invalid pages", i);
 	}
-	cr_expect_geq(h.updates, 1000, "the host rewrote the page only %ld times", h.updates);
+	cr_expect_geq(simloop_done(&h), 1000, "the host rewrote the page only %ld times", simloop_done(&h));
 }
 
 Test(hyperv, bad_input_and_a_sequence_that_never_settles)

@@ -18,6 +18,7 @@
 #include "pvclock/error.h"
 #include "pvclock/tsc.h"
 #include "pvclock/vmclock.h"
+#include "simloop.h"
 #include "simvmclock.h"
 
 static struct simvmclock sim;
@@ -128,7 +129,8 @@ static void *reader(void *arg)
 
 Test(vmclock, no_torn_or_backwards_read_while_the_host_rewrites, .timeout = 120)
 {
-	struct simvmclock_host h = { &sim, 200, 2, 0, 0, 0 };
+	struct simvmclock_host host = { &sim, 200 };
+	struct simloop h = { .step = simvmclock_host_step, .ctx = &host, .pause_us = 2 };
 	struct pvclock_vmclock vc;
 	struct race r[2] = { { 0 } };
 	pthread_t t[2];
@@ -138,15 +140,15 @@ Test(vmclock, no_torn_or_backwards_read_while_the_host_rewrites, .timeout = 120)
 	sim.tagged = 1;
 	simvmclock_update(&sim, 0, 0);
 	vc = open_sim();
-	cr_assert_eq(simvmclock_host_start(&h), 0);
+	cr_assert_eq(simloop_start(&h), 0);
 	for (int i = 0; i < 2; i++) {
 		r[i].vc = &vc;
-		r[i].updates = &h.updates;
+		r[i].updates = &h.done;
 		cr_assert_eq(pthread_create(&t[i], NULL, reader, &r[i]), 0);
 	}
 	for (int i = 0; i < 2; i++)
 		pthread_join(t[i], NULL);
-	simvmclock_host_stop(&h);
+	simloop_stop(&h);
 	for (int i = 0; i < 2; i++) {
 		cr_expect_eq(r[i].torn, 0, "reader %d: %ld of %ld reads mixed two updates", i, r[i].torn,
 			     r[i].reads);
@@ -154,7 +156,7 @@ Test(vmclock, no_torn_or_backwards_read_while_the_host_rewrites, .timeout = 120)
 		cr_expect_eq(r[i].failed, 0, "reader %d: %ld reads failed", i, r[i].failed);
 		cr_expect_eq(r[i].far, 0, "reader %d: %ld reads far from real time", i, r[i].far);
 	}
-	cr_expect_geq(h.updates, 1000, "the host rewrote the page only %ld times", h.updates);
+	cr_expect_geq(simloop_done(&h), 1000, "the host rewrote the page only %ld times", simloop_done(&h));
 }
 
 Test(vmclock, a_disruption_is_seen_once)

@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "pvclock/tsc.h"
 #include "simhyperv.h"
@@ -65,28 +64,9 @@ void simhyperv_invalidate(struct simhyperv *h)
 	__atomic_store_n(&h->page.tsc.tsc_sequence, 0, __ATOMIC_RELEASE);
 }
 
-static void *host(void *arg)
+void simhyperv_host_step(void *ctx, long n)
 {
-	struct simhyperv_host *t = arg;
+	struct simhyperv_host *t = ctx;
 
-	for (long n = 0; !__atomic_load_n(&t->stop, __ATOMIC_SEQ_CST); n++) {
-		simhyperv_update(t->h, n % 3 == 0 ? t->ppm : n % 3 == 1 ? -t->ppm : 0);
-		__atomic_store_n(&t->updates, n + 1, __ATOMIC_SEQ_CST);
-		if (t->pause_us)
-			usleep(t->pause_us);
-	}
-	return NULL;
-}
-
-int simhyperv_host_start(struct simhyperv_host *t)
-{
-	t->stop = 0;
-	t->updates = 0;
-	return pthread_create(&t->thread, NULL, host, t);
-}
-
-void simhyperv_host_stop(struct simhyperv_host *t)
-{
-	__atomic_store_n(&t->stop, 1, __ATOMIC_SEQ_CST);
-	pthread_join(t->thread, NULL);
+	simhyperv_update(t->h, n % 3 == 0 ? t->ppm : n % 3 == 1 ? -t->ppm : 0);
 }

@@ -8,7 +8,6 @@
 #ifndef PVCLOCK_SIMHYPERV_H
 #define PVCLOCK_SIMHYPERV_H
 
-#include <pthread.h>
 #include <stdint.h>
 
 #include "pvclock/hyperv.h"
@@ -42,17 +41,13 @@ void simhyperv_invalidate(struct simhyperv *h);
  */
 uint64_t simhyperv_reference(const struct simhyperv *h, uint64_t tsc);
 
-/* A thread that updates @h every @pause_us, the scale going +@ppm, -@ppm, 0, ... */
+/* A host that keeps updating @h, the scale going +@ppm, -@ppm, 0, ... */
 struct simhyperv_host {
 	struct simhyperv *h;
 	int64_t ppm;
-	unsigned pause_us;
-	pthread_t thread;
-	int stop;                 /* atomic */
-	long updates;             /* atomic */
 };
 
-int simhyperv_host_start(struct simhyperv_host *t);
-void simhyperv_host_stop(struct simhyperv_host *t);
+/* simhyperv_host_step - update number @n of host @ctx (a simloop step, simloop.h). */
+void simhyperv_host_step(void *ctx, long n);
 
 #endif /* PVCLOCK_SIMHYPERV_H */

@@ -4,7 +4,6 @@
  * timekeeper thread (see simkernel_update.h).
  */
 #include <time.h>
-#include <unistd.h>
 
 #include "pvclock/tsc.h"
 #include "simkernel_update.h"
@@ -45,41 +44,32 @@ void simkernel_update(struct simkernel *k, uint32_t mult, int64_t step_sec)
 	}
 }
 
-static void *timekeeper(void *arg)
+static void timekeeper_step(void *ctx, long n)
 {
-	struct simkernel_timekeeper *t = arg;
+	struct simkernel_timekeeper *t = ctx;
+	uint32_t mult = (1u << SIMKERNEL_SHIFT) + (n % 3 == 1 ? t->slew : n % 3 == 2 ? -t->slew : 0);
+	int step = n == t->step_at;
 
-	for (long n = 0; !__atomic_load_n(&t->stop, __ATOMIC_SEQ_CST); n++) {
-		uint32_t mult = (1u << SIMKERNEL_SHIFT) +
-				(n % 3 == 1 ? t->slew : n % 3 == 2 ? -t->slew : 0);
-		int step = n == t->step_at;
-
-		simkernel_update(t->k, mult, step);
-		if (step)
-			__atomic_store_n(&t->stepped, 1, __ATOMIC_SEQ_CST);
-		__atomic_fetch_add(&t->updates, 1, __ATOMIC_SEQ_CST);
-		usleep(t->pause_us);
-	}
-	return NULL;
+	simkernel_update(t->k, mult, step);
+	if (step)
+		__atomic_store_n(&t->stepped, 1, __ATOMIC_SEQ_CST);
 }
 
 int simkernel_timekeeper_start(struct simkernel_timekeeper *t)
 {
-	t->stop = 0;
 	t->stepped = 0;
-	t->updates = 0;
-	return pthread_create(&t->thread, NULL, timekeeper, t);
+	t->loop = (struct simloop){ .step = timekeeper_step, .ctx = t, .pause_us = t->pause_us };
+	return simloop_start(&t->loop);
 }
 
 void simkernel_timekeeper_stop(struct simkernel_timekeeper *t)
 {
-	__atomic_store_n(&t->stop, 1, __ATOMIC_SEQ_CST);
-	pthread_join(t->thread, NULL);
+	simloop_stop(&t->loop);
 }
 
 long simkernel_timekeeper_updates(const struct simkernel_timekeeper *t)
 {
-	return __atomic_load_n(&t->updates, __ATOMIC_SEQ_CST);
+	return simloop_done(&t->loop);
 }
 
 int simkernel_timekeeper_stepped(const struct simkernel_timekeeper *t)

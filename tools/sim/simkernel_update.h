@@ -9,11 +9,11 @@
 #ifndef PVCLOCK_SIMKERNEL_UPDATE_H
 #define PVCLOCK_SIMKERNEL_UPDATE_H
 
-#include <pthread.h>
 #include <stdint.h>
 
 #include "pvclock/kdata.h"
 #include "simkernel.h"
+#include "simloop.h"
 
 /*
  * simkernel_tick - block @c's base times carried to counter value @cycles
@@ -41,10 +41,8 @@ struct simkernel_timekeeper {
 	long step_at;             /* -1: never */
 	unsigned pause_us;
 
-	pthread_t thread;         /* the rest is the thread's */
-	int stop;                 /* atomic */
+	struct simloop loop;      /* the rest is the thread's */
 	int stepped;              /* atomic */
-	long updates;             /* atomic */
 };
 
 /* simkernel_timekeeper_start - start the thread; 0 or an errno value. */

@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "pvclock/tsc.h"
 #include "simkernel.h"
@@ -137,29 +136,10 @@ long double simvmclock_ns(const struct simvmclock *v, uint64_t tsc)
 		       (18446744073709551616.0L * (long double)(1u << p->counter_period_shift));
 }
 
-static void *host(void *arg)
+void simvmclock_host_step(void *ctx, long n)
 {
-	struct simvmclock_host *h = arg;
+	struct simvmclock_host *h = ctx;
 
 	h->v->tagged = 1;
-	for (long n = 0; !__atomic_load_n(&h->stop, __ATOMIC_SEQ_CST); n++) {
-		simvmclock_update(h->v, n % 3 == 0 ? h->ppm : n % 3 == 1 ? -h->ppm : 0, 0);
-		__atomic_store_n(&h->updates, n + 1, __ATOMIC_SEQ_CST);
-		if (h->pause_us)
-			usleep(h->pause_us);
-	}
-	return NULL;
-}
-
-int simvmclock_host_start(struct simvmclock_host *h)
-{
-	h->stop = 0;
-	h->updates = 0;
-	return pthread_create(&h->thread, NULL, host, h);
-}
-
-void simvmclock_host_stop(struct simvmclock_host *h)
-{
-	__atomic_store_n(&h->stop, 1, __ATOMIC_SEQ_CST);
-	pthread_join(h->thread, NULL);
+	simvmclock_update(h->v, n % 3 == 0 ? h->ppm : n % 3 == 1 ? -h->ppm : 0, 0);
 }

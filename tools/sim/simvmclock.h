@@ -8,7 +8,6 @@
 #ifndef PVCLOCK_SIMVMCLOCK_H
 #define PVCLOCK_SIMVMCLOCK_H
 
-#include <pthread.h>
 #include <stdint.h>
 
 #include "pvclock/vmclock.h"
@@ -60,17 +59,13 @@ void simvmclock_disrupt(struct simvmclock *v, int64_t jump_ns);
  */
 long double simvmclock_ns(const struct simvmclock *v, uint64_t tsc);
 
-/* A thread that updates @v every @pause_us, the period going +@ppm, -@ppm, 0, ... (tagged). */
+/* A host that keeps updating @v, tagged, the period going +@ppm, -@ppm, 0, ... */
 struct simvmclock_host {
 	struct simvmclock *v;
 	int64_t ppm;
-	unsigned pause_us;
-	pthread_t thread;
-	int stop;                 /* atomic */
-	long updates;             /* atomic */
 };
 
-int simvmclock_host_start(struct simvmclock_host *h);
-void simvmclock_host_stop(struct simvmclock_host *h);
+/* simvmclock_host_step - update number @n of host @ctx (a simloop step, simloop.h). */
+void simvmclock_host_step(void *ctx, long n);
 
 #endif /* PVCLOCK_SIMVMCLOCK_H */
