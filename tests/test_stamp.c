@@ -176,26 +176,6 @@ Test(stamp_kernel, other_clock_ids)
 
 static struct simkernel sim;
 
-/* One update of the simulated tsc-mode data: ticked to now, multiplier @mult, REALTIME stepped. */
-static void tsc_update(uint32_t mult, int64_t step_sec)
-{
-	uint64_t now = pvclock_rdtsc_lfence();
-
-	for (int b = 0; b < 2; b++) {
-		struct kdata_clock *c = &sim.kd[b];
-
-		__atomic_store_n(&c->seq, c->seq + 1, __ATOMIC_RELAXED);
-		__atomic_thread_fence(__ATOMIC_RELEASE);
-		simkernel_tick(c, now, mult);
-		if (b == KDATA_HRES) {
-			c->base[CLOCK_REALTIME].sec += (uint64_t)step_sec;
-			c->base[CLOCK_TAI].sec += (uint64_t)step_sec;
-		}
-		__atomic_thread_fence(__ATOMIC_RELEASE);
-		__atomic_store_n(&c->seq, c->seq + 1, __ATOMIC_RELAXED);
-	}
-}
-
 /*
  * @n stamps of every clock against the model at TSC values read (ordered)
  * before and after, ordered or not; the number beyond [before - @slack,
@@ -229,7 +209,7 @@ Test(stamp_sim, tsc_mode_exact_through_a_slew_and_a_step, .timeout = 120)
 	cr_expect_eq(model_bracket(1, 0, STAMP_BOUND_NS, 0, 200000), 0, "stamps off the model");
 	cr_expect_neq(pvclock_stamp_map.span, 0, "no map was built for tsc-mode data");
 	/* A slew (the multiplier 500 ppm up) and a +1 s step: the next stamps follow them. */
-	tsc_update(sim.kd[0].mult + sim.kd[0].mult / 2000, 1);
+	simkernel_update(&sim, sim.kd[0].mult + sim.kd[0].mult / 2000, 1);
 	cr_expect_eq(model_bracket(1, 1, 0, 0, 200000), 0, "ordered stamps off the model after the update");
 	cr_expect_eq(model_bracket(1, 0, STAMP_BOUND_NS, 0, 200000), 0, "stamps off the model after the update");
 	cr_expect_eq(pvclock_stamp_map.kseq, sim.kd[0].seq, "the map was not rebuilt for the new data");
@@ -269,7 +249,7 @@ Test(stamp_sim, tsc_mode_map_is_the_kernels_arithmetic, .timeout = 120)
 	pvclock_clock_test_use(sim.kd, NULL, sim.slots, 1, "auto");
 	cr_assert_neq(pvclock_stamp_ns(CLOCK_MONOTONIC), PVCLOCK_STAMP_INVALID);
 	cr_expect_eq(ticks_off_model(1, 0), 0, "the map differs from the kernel's arithmetic");
-	tsc_update(sim.kd[0].mult - sim.kd[0].mult / 2000, -1);
+	simkernel_update(&sim, sim.kd[0].mult - sim.kd[0].mult / 2000, -1);
 	cr_expect_eq(ticks_off_model(1, 0), 0, "after an update: the map differs from the kernel's arithmetic");
 }
 

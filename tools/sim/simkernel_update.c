@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "pvclock/tsc.h"
+#include "simhyperv.h"
 #include "simkernel_update.h"
 
 void simkernel_tick(struct kdata_clock *c, uint64_t cycles, uint32_t mult)
@@ -27,7 +28,11 @@ void simkernel_tick(struct kdata_clock *c, uint64_t cycles, uint32_t mult)
 
 void simkernel_update(struct simkernel *k, uint32_t mult, int64_t step_sec)
 {
-	uint64_t now = simkernel_pv0(k, pvclock_rdtsc_lfence());
+	uint64_t tsc = pvclock_rdtsc_lfence();
+	/* The counter the blocks are in: the TSC, Hyper-V's reference time, or kvmclock ns. */
+	int32_t mode = k->kd[KDATA_HRES].clock_mode;
+	uint64_t now = mode == KDATA_MODE_TSC ? tsc :
+		       mode == KDATA_MODE_HVCLOCK ? simhyperv_reference(k->hv, tsc) : simkernel_pv0(k, tsc);
 
 	for (int b = 0; b < 2; b++) {
 		struct kdata_clock *c = &k->kd[b];

@@ -25,8 +25,10 @@ void simkernel_tick(struct kdata_clock *c, uint64_t cycles, uint32_t mult);
 
 /*
  * simkernel_update - one update of @k's time data, each block under its
- * sequence count: ticked to vCPU 0's pvclock value now with multiplier
- * @mult, and REALTIME and TAI stepped by @step_sec seconds.
+ * sequence count: ticked to the counter's value now (the TSC in tsc mode,
+ * the reference time in HVCLOCK mode, vCPU 0's pvclock value in kvm-clock
+ * mode) with multiplier @mult, and REALTIME and TAI stepped by @step_sec
+ * seconds.
  */
 void simkernel_update(struct simkernel *k, uint32_t mult, int64_t step_sec);
 
